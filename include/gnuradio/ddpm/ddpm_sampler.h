@@ -1,0 +1,95 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-ddpm authors.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_DDPM_DDPM_SAMPLER_H
+#define INCLUDED_DDPM_DDPM_SAMPLER_H
+
+#include <gnuradio/ddpm/api.h>
+#include <gnuradio/ddpm/model.h>
+#include <gnuradio/gr_complex.h>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace gr {
+namespace ddpm {
+namespace kernel {
+
+//! Which reverse process to run (docs/sampling.md)
+enum class sampler_type : int {
+    PAPER = 0,   //!< x_{T-1} = y, full DDPM chain (the receiver paper's Algorithm 2)
+    MATCHED = 1, //!< DDPM chain from the SNR-matched step k*, x_{k*} = sqrt(abar_k*) * y
+    DDIM = 2,    //!< DDIM from k* with `steps` steps and `eta`
+};
+
+//! Settings of one sample() call; a batch uses one consistent set.
+struct sampler_config {
+    sampler_type type = sampler_type::MATCHED;
+    int steps = 10;          //!< DDIM steps S >= 1 (ignored by PAPER/MATCHED)
+    float eta = 0.0f;        //!< DDIM eta in [0, 1]
+    bool stochastic = true;  //!< false: z = 0 in every update (deterministic chain)
+    bool top_up = false;     //!< MATCHED/DDIM: add noise so the start level matches exactly
+    uint64_t seed = 0;       //!< key of the counter-based generator
+    float noise_var = 0.0f;  //!< complex noise variance (model units) when no per-sample array is given
+};
+
+/*!
+ * \brief Batched DDPM/DDIM sampler over a gr-ddpm model; a plain class, no scheduler inside
+ * (in the spirit of gr::filter::kernel::fir_filter).
+ *
+ * The batch is the SIMD dimension. Random numbers come from a counter-based generator keyed by
+ * (seed, absolute sample index, step), so outputs are bit-identical whatever the batch size, the
+ * split and the thread count. Not thread-safe: one caller at a time per object.
+ */
+class DDPM_API ddpm_sampler
+{
+public:
+    typedef std::shared_ptr<ddpm_sampler> sptr;
+
+    /*!
+     * \param m the model
+     * \param threads worker threads splitting the batch; 0 = all cores
+     */
+    ddpm_sampler(model::sptr m, int threads = 0);
+    ~ddpm_sampler();
+    ddpm_sampler(const ddpm_sampler&) = delete;
+    ddpm_sampler& operator=(const ddpm_sampler&) = delete;
+
+    const model::sptr& get_model() const;
+    int threads() const;
+    void set_threads(int threads);
+
+    /*!
+     * eps_theta for a batch: x [n, 2] float32 interleaved (I, Q), t [n] in 0..T-1, out [n, 2].
+     * Throws std::out_of_range for t outside 0..T-1.
+     */
+    void eps(const float* x, const int64_t* t, float* out, size_t n);
+
+    /*!
+     * Run the reverse process on \p n equalised observations \p in (model units).
+     * \param noise_var per-sample complex noise variance (model units), or nullptr to use cfg.noise_var
+     * \param first_index absolute index of in[0] in the stream (keys the random generator)
+     * \return the number of non-finite input samples; their output is 0 + 0j and no other sample is
+     *         affected
+     */
+    size_t sample(const gr_complex* in,
+                  const float* noise_var,
+                  gr_complex* out,
+                  size_t n,
+                  uint64_t first_index,
+                  const sampler_config& cfg);
+
+private:
+    struct impl;
+    std::unique_ptr<impl> d_impl;
+};
+
+} // namespace kernel
+} // namespace ddpm
+} // namespace gr
+
+#endif /* INCLUDED_DDPM_DDPM_SAMPLER_H */
