@@ -25,6 +25,7 @@ namespace py = pybind11;
     void bind_impairment_params(py::module& m);
     void bind_model(py::module& m);
     void bind_ddpm_sampler(py::module& m);
+    void bind_denoiser_cc(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
 
 
@@ -57,5 +58,6 @@ PYBIND11_MODULE(ddpm_python, m)
     bind_impairment_injector_cc(m);
     bind_model(m);
     bind_ddpm_sampler(m);
+    bind_denoiser_cc(m);
     // ) END BINDING_FUNCTION_CALLS
 }
