@@ -27,14 +27,14 @@ test: build
 	echo "== ctest (C++ tests) =="; \
 	( cd $(BUILD_DIR) && ctest --output-on-failure ) || rc=1; \
 	echo "== pytest (Python and flowgraph tests) =="; \
-	$(ENV) python -m pytest -q -p no:cacheprovider python/ddpm tests $(PYTEST_ARGS) || rc=1; \
+	$(ENV) python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || rc=1; \
 	exit $$rc
 
 test-cpp: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure
 
 test-python: build
-	@$(ENV) python -m pytest -q -p no:cacheprovider python/ddpm tests $(PYTEST_ARGS)
+	@$(ENV) python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 ## make models: retrain every shipped model from fixed seeds into models/
 models: build
