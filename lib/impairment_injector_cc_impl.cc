@@ -5,54 +5,297 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#include <gnuradio/io_signature.h>
 #include "impairment_injector_cc_impl.h"
+#include <gnuradio/io_signature.h>
+#include <cmath>
+#include <limits>
+#include <mutex>
 
 namespace gr {
-  namespace ddpm {
+namespace ddpm {
 
-    #pragma message("set the following appropriately and remove this warning")
-    using input_type = float;
-    #pragma message("set the following appropriately and remove this warning")
-    using output_type = float;
-    impairment_injector_cc::sptr
-    impairment_injector_cc::make(float snr_db, float kappa_t, float kappa_r, float power, int quant_bits, float full_scale, int fading, int coherence_len, int noise, unsigned long seed)
-    {
-      return gnuradio::make_block_sptr<impairment_injector_cc_impl>(
-        snr_db, kappa_t, kappa_r, power, quant_bits, full_scale, fading, coherence_len, noise, seed);
+/* ---------------------------------------------------------------------------------------------- */
+/* PRNG                                                                                            */
+/* ---------------------------------------------------------------------------------------------- */
+
+namespace {
+inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+inline uint64_t splitmix64(uint64_t& x)
+{
+    uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+constexpr double TWO_PI = 6.283185307179586476925286766559;
+} // namespace
+
+impairment_rng::impairment_rng(uint64_t seed)
+{
+    uint64_t x = seed;
+    for (auto& s : d_s)
+        s = splitmix64(x); // never all zero: splitmix64 is a bijection of distinct counters
+}
+
+uint64_t impairment_rng::next()
+{
+    const uint64_t result = rotl(d_s[1] * 5, 7) * 9;
+    const uint64_t t = d_s[1] << 17;
+    d_s[2] ^= d_s[0];
+    d_s[3] ^= d_s[1];
+    d_s[1] ^= d_s[2];
+    d_s[0] ^= d_s[3];
+    d_s[2] ^= t;
+    d_s[3] = rotl(d_s[3], 45);
+    return result;
+}
+
+double impairment_rng::uniform_open()
+{
+    // (k + 1/2) / 2^53 with k uniform in [0, 2^53): never 0, never 1, never exactly 1/2
+    return (static_cast<double>(next() >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+double impairment_rng::normal()
+{
+    if (d_have_spare) {
+        d_have_spare = false;
+        return d_spare;
+    }
+    const double r = std::sqrt(-2.0 * std::log(uniform_open()));
+    const double phi = TWO_PI * uniform_open();
+    d_spare = r * std::sin(phi);
+    d_have_spare = true;
+    return r * std::cos(phi);
+}
+
+double impairment_rng::laplace()
+{
+    // inverse CDF of the Laplacian with scale b = 1/sqrt(2) (variance 2 b^2 = 1)
+    const double u = uniform_open() - 0.5; // in (-1/2, 1/2), |u| < 1/2
+    const double m = -std::log(1.0 - 2.0 * std::fabs(u)) * 0.70710678118654752440;
+    return u < 0.0 ? -m : m;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Block                                                                                           */
+/* ---------------------------------------------------------------------------------------------- */
+
+impairment_injector_cc::sptr impairment_injector_cc::make(double snr_db,
+                                                          double kappa_t,
+                                                          double kappa_r,
+                                                          double power,
+                                                          int quant_bits,
+                                                          double full_scale,
+                                                          int fading,
+                                                          int coherence_len,
+                                                          int noise,
+                                                          uint64_t seed)
+{
+    const impairment_params p(snr_db,
+                              kappa_t,
+                              kappa_r,
+                              power,
+                              quant_bits,
+                              full_scale,
+                              fading,
+                              coherence_len,
+                              noise,
+                              seed);
+    p.validate(); // throws before any block is made
+    return gnuradio::make_block_sptr<impairment_injector_cc_impl>(p);
+}
+
+impairment_injector_cc_impl::impairment_injector_cc_impl(const impairment_params& p)
+    : gr::sync_block("impairment_injector_cc",
+                     gr::io_signature::make(1, 1, sizeof(gr_complex)),
+                     gr::io_signature::make(1, 1, sizeof(gr_complex))),
+      d_params(p),
+      d_rng(p.seed),
+      d_h(1.0f, 0.0f),
+      d_block_left(0),
+      d_h_tag_pending(true),
+      d_snr_tag_pending(true),
+      d_kt_tag_pending(true),
+      d_kr_tag_pending(true),
+      d_power_tag_pending(true),
+      d_key_h(pmt::intern("h")),
+      d_key_snr_db(pmt::intern("snr_db")),
+      d_key_kappa_t(pmt::intern("kappa_t")),
+      d_key_kappa_r(pmt::intern("kappa_r")),
+      d_key_power(pmt::intern("power"))
+{
+    d_params.validate();
+    if (d_params.fading == FADING_NONE)
+        d_block_left = std::numeric_limits<int64_t>::max();
+    d_logger->trace("impairment injector: {:s}", d_params.to_string());
+}
+
+impairment_injector_cc_impl::~impairment_injector_cc_impl() {}
+
+void impairment_injector_cc_impl::install(const impairment_params& p_in)
+{
+    impairment_params p = p_in;
+    p.seed = d_params.seed; // the seed is fixed at construction
+    p.validate();
+    const impairment_params old = d_params;
+    d_params = p;
+    d_snr_tag_pending |= (p.snr_db != old.snr_db);
+    d_kt_tag_pending |= (p.kappa_t != old.kappa_t);
+    d_kr_tag_pending |= (p.kappa_r != old.kappa_r);
+    d_power_tag_pending |= (p.power != old.power);
+    if (p.fading != old.fading || (p.fading == FADING_RAYLEIGH && p.coherence_len != old.coherence_len)) {
+        // a new coherence block starts at the next sample
+        if (p.fading == FADING_RAYLEIGH) {
+            d_block_left = 0; // draws h (and flags its tag) at the next sample
+        } else {
+            d_h = gr_complex(1.0f, 0.0f);
+            d_block_left = std::numeric_limits<int64_t>::max();
+            d_h_tag_pending = true;
+        }
+    }
+    d_logger->trace("impairment injector: parameters now {:s}", d_params.to_string());
+}
+
+impairment_params impairment_injector_cc_impl::params() const
+{
+    gr::thread::scoped_lock guard(const_cast<gr::thread::mutex&>(d_setlock));
+    return d_params;
+}
+
+void impairment_injector_cc_impl::set_params(const impairment_params& p)
+{
+    gr::thread::scoped_lock guard(d_setlock);
+    install(p);
+}
+
+#define DDPM_INJ_GETTER(type, name)                                           \
+    type impairment_injector_cc_impl::name() const                            \
+    {                                                                         \
+        gr::thread::scoped_lock guard(const_cast<gr::thread::mutex&>(d_setlock)); \
+        return d_params.name;                                                 \
+    }
+DDPM_INJ_GETTER(double, snr_db)
+DDPM_INJ_GETTER(double, kappa_t)
+DDPM_INJ_GETTER(double, kappa_r)
+DDPM_INJ_GETTER(double, power)
+DDPM_INJ_GETTER(int, quant_bits)
+DDPM_INJ_GETTER(double, full_scale)
+DDPM_INJ_GETTER(int, fading)
+DDPM_INJ_GETTER(int, coherence_len)
+DDPM_INJ_GETTER(int, noise)
+DDPM_INJ_GETTER(uint64_t, seed)
+#undef DDPM_INJ_GETTER
+
+#define DDPM_INJ_SETTER(type, name)                                  \
+    void impairment_injector_cc_impl::set_##name(type value)         \
+    {                                                                \
+        gr::thread::scoped_lock guard(d_setlock);                    \
+        impairment_params p = d_params;                              \
+        p.name = value;                                              \
+        install(p);                                                  \
+    }
+DDPM_INJ_SETTER(double, snr_db)
+DDPM_INJ_SETTER(double, kappa_t)
+DDPM_INJ_SETTER(double, kappa_r)
+DDPM_INJ_SETTER(double, power)
+DDPM_INJ_SETTER(int, quant_bits)
+DDPM_INJ_SETTER(double, full_scale)
+DDPM_INJ_SETTER(int, fading)
+DDPM_INJ_SETTER(int, coherence_len)
+DDPM_INJ_SETTER(int, noise)
+#undef DDPM_INJ_SETTER
+
+int impairment_injector_cc_impl::work(int noutput_items,
+                                      gr_vector_const_void_star& input_items,
+                                      gr_vector_void_star& output_items)
+{
+    gr::thread::scoped_lock guard(d_setlock);
+
+    const auto in = static_cast<const gr_complex*>(input_items[0]);
+    auto out = static_cast<gr_complex*>(output_items[0]);
+    const uint64_t n0 = nitems_written(0);
+    const pmt::pmt_t src = alias_pmt();
+
+    if (d_snr_tag_pending)
+        add_item_tag(0, n0, d_key_snr_db, pmt::from_double(d_params.snr_db), src);
+    if (d_kt_tag_pending)
+        add_item_tag(0, n0, d_key_kappa_t, pmt::from_double(d_params.kappa_t), src);
+    if (d_kr_tag_pending)
+        add_item_tag(0, n0, d_key_kappa_r, pmt::from_double(d_params.kappa_r), src);
+    if (d_power_tag_pending)
+        add_item_tag(0, n0, d_key_power, pmt::from_double(d_params.power), src);
+    d_snr_tag_pending = d_kt_tag_pending = d_kr_tag_pending = d_power_tag_pending = false;
+
+    const impairment_params& p = d_params;
+    const double sqrt_p = std::sqrt(p.power);
+    const double sd_t = std::sqrt(p.kappa_t * p.power / 2.0); // per real dimension
+    const double kr_p = p.kappa_r * p.power;
+    const double sd_n = std::sqrt(p.noise_var() / 2.0);
+    const bool laplacian = (p.noise == NOISE_LAPLACIAN);
+    const bool rayleigh = (p.fading == FADING_RAYLEIGH);
+    const int qb = p.quant_bits;
+    const double delta = qb > 0 ? 2.0 * p.full_scale / static_cast<double>(1 << qb) : 0.0;
+    const double k_lo = qb > 0 ? -static_cast<double>(1 << (qb - 1)) : 0.0;
+    const double k_hi = qb > 0 ? static_cast<double>((1 << (qb - 1)) - 1) : 0.0;
+    auto quant = [delta, k_lo, k_hi](double v) {
+        double k = std::floor(v / delta);
+        k = k < k_lo ? k_lo : (k > k_hi ? k_hi : k); // NaN passes through
+        return (k + 0.5) * delta;
+    };
+
+    double h_re = d_h.real(), h_im = d_h.imag();
+    double sd_r = std::sqrt(kr_p * (h_re * h_re + h_im * h_im) / 2.0);
+
+    for (int i = 0; i < noutput_items; i++) {
+        if (d_block_left <= 0) {
+            // new Rayleigh coherence block: h ~ CN(0, 1)
+            h_re = d_rng.normal() * 0.70710678118654752440;
+            h_im = d_rng.normal() * 0.70710678118654752440;
+            d_h = gr_complex(static_cast<float>(h_re), static_cast<float>(h_im));
+            // apply exactly the value that the tag carries
+            h_re = d_h.real();
+            h_im = d_h.imag();
+            sd_r = std::sqrt(kr_p * (h_re * h_re + h_im * h_im) / 2.0);
+            d_block_left = p.coherence_len;
+            d_h_tag_pending = true;
+        }
+        if (d_h_tag_pending) {
+            add_item_tag(0, n0 + i, d_key_h, pmt::from_complex(h_re, h_im), src);
+            d_h_tag_pending = false;
+        }
+        if (rayleigh)
+            d_block_left--;
+
+        double x_re = in[i].real(), x_im = in[i].imag();
+        if (qb > 0) {
+            x_re = quant(x_re);
+            x_im = quant(x_im);
+        }
+        x_re *= sqrt_p;
+        x_im *= sqrt_p;
+        if (sd_t > 0.0) {
+            x_re += sd_t * d_rng.normal();
+            x_im += sd_t * d_rng.normal();
+        }
+        double y_re = h_re * x_re - h_im * x_im;
+        double y_im = h_re * x_im + h_im * x_re;
+        if (sd_r > 0.0) {
+            y_re += sd_r * d_rng.normal();
+            y_im += sd_r * d_rng.normal();
+        }
+        if (laplacian) {
+            y_re += sd_n * d_rng.laplace();
+            y_im += sd_n * d_rng.laplace();
+        } else {
+            y_re += sd_n * d_rng.normal();
+            y_im += sd_n * d_rng.normal();
+        }
+        out[i] = gr_complex(static_cast<float>(y_re), static_cast<float>(y_im));
     }
 
+    return noutput_items;
+}
 
-    /*
-     * The private constructor
-     */
-    impairment_injector_cc_impl::impairment_injector_cc_impl(float snr_db, float kappa_t, float kappa_r, float power, int quant_bits, float full_scale, int fading, int coherence_len, int noise, unsigned long seed)
-      : gr::sync_block("impairment_injector_cc",
-              gr::io_signature::make(1 /* min inputs */, 1 /* max inputs */, sizeof(input_type)),
-              gr::io_signature::make(1 /* min outputs */, 1 /*max outputs */, sizeof(output_type)))
-    {}
-
-    /*
-     * Our virtual destructor.
-     */
-    impairment_injector_cc_impl::~impairment_injector_cc_impl()
-    {
-    }
-
-    int
-    impairment_injector_cc_impl::work(int noutput_items,
-        gr_vector_const_void_star &input_items,
-        gr_vector_void_star &output_items)
-    {
-      auto in = static_cast<const input_type*>(input_items[0]);
-      auto out = static_cast<output_type*>(output_items[0]);
-
-      #pragma message("Implement the signal processing in your block and remove this warning")
-      // Do <+signal processing+>
-
-      // Tell runtime system how many output items we produced.
-      return noutput_items;
-    }
-
-  } /* namespace ddpm */
+} /* namespace ddpm */
 } /* namespace gr */

@@ -9,28 +9,89 @@
 #define INCLUDED_DDPM_IMPAIRMENT_INJECTOR_CC_IMPL_H
 
 #include <gnuradio/ddpm/impairment_injector_cc.h>
+#include <pmt/pmt.h>
+#include <cstdint>
 
 namespace gr {
-  namespace ddpm {
+namespace ddpm {
 
-    class impairment_injector_cc_impl : public impairment_injector_cc
-    {
-     private:
-      // Nothing to declare in this block.
+/*!
+ * xoshiro256** (Blackman & Vigna), state seeded from a 64-bit seed through splitmix64, with
+ * uniform, Gaussian (Box-Muller, cached pair) and Laplacian (inverse CDF) draws.
+ */
+class impairment_rng
+{
+public:
+    explicit impairment_rng(uint64_t seed);
+    uint64_t next();
+    //! uniform in the open interval (0, 1), 53-bit resolution
+    double uniform_open();
+    //! standard normal N(0, 1)
+    double normal();
+    //! Laplacian with variance 1 (scale 1/sqrt(2))
+    double laplace();
 
-     public:
-      impairment_injector_cc_impl(float snr_db, float kappa_t, float kappa_r, float power, int quant_bits, float full_scale, int fading, int coherence_len, int noise, unsigned long seed);
-      ~impairment_injector_cc_impl();
+private:
+    uint64_t d_s[4];
+    bool d_have_spare = false;
+    double d_spare = 0.0;
+};
 
-      // Where all the action really happens
-      int work(
-              int noutput_items,
-              gr_vector_const_void_star &input_items,
-              gr_vector_void_star &output_items
-      );
-    };
+class impairment_injector_cc_impl : public impairment_injector_cc
+{
+private:
+    impairment_params d_params;
+    impairment_rng d_rng;
+    gr_complex d_h;          // channel gain of the current coherence block
+    int64_t d_block_left;    // samples left in the current coherence block (0: draw a new h)
+    bool d_h_tag_pending;    // emit "h" at the next produced sample
+    bool d_snr_tag_pending;  // emit "snr_db" ...
+    bool d_kt_tag_pending;   // ... "kappa_t"
+    bool d_kr_tag_pending;   // ... "kappa_r"
+    bool d_power_tag_pending; // ... "power"
+    const pmt::pmt_t d_key_h;
+    const pmt::pmt_t d_key_snr_db;
+    const pmt::pmt_t d_key_kappa_t;
+    const pmt::pmt_t d_key_kappa_r;
+    const pmt::pmt_t d_key_power;
 
-  } // namespace ddpm
+    //! validate \p p, then install it (seed kept), flag tags of changed values; caller holds d_setlock
+    void install(const impairment_params& p);
+
+public:
+    impairment_injector_cc_impl(const impairment_params& p);
+    ~impairment_injector_cc_impl() override;
+
+    impairment_params params() const override;
+    void set_params(const impairment_params& p) override;
+
+    double snr_db() const override;
+    double kappa_t() const override;
+    double kappa_r() const override;
+    double power() const override;
+    int quant_bits() const override;
+    double full_scale() const override;
+    int fading() const override;
+    int coherence_len() const override;
+    int noise() const override;
+    uint64_t seed() const override;
+
+    void set_snr_db(double snr_db) override;
+    void set_kappa_t(double kappa_t) override;
+    void set_kappa_r(double kappa_r) override;
+    void set_power(double power) override;
+    void set_quant_bits(int quant_bits) override;
+    void set_full_scale(double full_scale) override;
+    void set_fading(int fading) override;
+    void set_coherence_len(int coherence_len) override;
+    void set_noise(int noise) override;
+
+    int work(int noutput_items,
+             gr_vector_const_void_star& input_items,
+             gr_vector_void_star& output_items) override;
+};
+
+} // namespace ddpm
 } // namespace gr
 
 #endif /* INCLUDED_DDPM_IMPAIRMENT_INJECTOR_CC_IMPL_H */

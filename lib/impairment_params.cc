@@ -4,3 +4,137 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <gnuradio/ddpm/impairment_params.h>
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+
+namespace gr {
+namespace ddpm {
+
+namespace {
+
+std::string fmt(double v)
+{
+    std::ostringstream os;
+    os.precision(17);
+    os << v;
+    return os.str();
+}
+
+// lo <= v <= hi (lo_open: lo < v), v finite
+void check_range(const char* name, double v, double lo, double hi, bool lo_open = false)
+{
+    const bool ok = std::isfinite(v) && (lo_open ? v > lo : v >= lo) && v <= hi;
+    if (!ok) {
+        std::ostringstream os;
+        os << "impairment_params: " << name << " = " << fmt(v)
+           << (std::isfinite(v) ? " is out of range" : " is not a finite number")
+           << "; allowed " << fmt(lo) << (lo_open ? " < " : " <= ") << name
+           << " <= " << fmt(hi);
+        throw std::invalid_argument(os.str());
+    }
+}
+
+void check_choice(const char* name, int v, const char* choices)
+{
+    if (v != 0 && v != 1) {
+        std::ostringstream os;
+        os << "impairment_params: " << name << " = " << v << " is not allowed; allowed "
+           << choices;
+        throw std::invalid_argument(os.str());
+    }
+}
+
+} // namespace
+
+impairment_params::impairment_params(double snr_db_,
+                                     double kappa_t_,
+                                     double kappa_r_,
+                                     double power_,
+                                     int quant_bits_,
+                                     double full_scale_,
+                                     int fading_,
+                                     int coherence_len_,
+                                     int noise_,
+                                     uint64_t seed_)
+    : snr_db(snr_db_),
+      kappa_t(kappa_t_),
+      kappa_r(kappa_r_),
+      power(power_),
+      quant_bits(quant_bits_),
+      full_scale(full_scale_),
+      fading(fading_),
+      coherence_len(coherence_len_),
+      noise(noise_),
+      seed(seed_)
+{
+}
+
+std::vector<std::string> impairment_params::names()
+{
+    return { "snr_db",     "kappa_t", "kappa_r",       "power", "quant_bits",
+             "full_scale", "fading",  "coherence_len", "noise", "seed" };
+}
+
+double impairment_params::value(const std::string& name) const
+{
+    if (name == "snr_db")
+        return snr_db;
+    if (name == "kappa_t")
+        return kappa_t;
+    if (name == "kappa_r")
+        return kappa_r;
+    if (name == "power")
+        return power;
+    if (name == "quant_bits")
+        return quant_bits;
+    if (name == "full_scale")
+        return full_scale;
+    if (name == "fading")
+        return fading;
+    if (name == "coherence_len")
+        return coherence_len;
+    if (name == "noise")
+        return noise;
+    if (name == "seed")
+        return static_cast<double>(seed);
+    throw std::invalid_argument("impairment_params: unknown parameter name '" + name + "'");
+}
+
+void impairment_params::validate() const
+{
+    check_range("snr_db", snr_db, -100.0, 300.0);
+    check_range("kappa_t", kappa_t, 0.0, 100.0);
+    check_range("kappa_r", kappa_r, 0.0, 100.0);
+    check_range("power", power, 0.0, 1e6, true);
+    check_range("quant_bits", quant_bits, 0, 16);
+    check_range("full_scale", full_scale, 0.0, 1e6, true);
+    check_choice("fading", fading, "0 (FADING_NONE, 'none') or 1 (FADING_RAYLEIGH, 'rayleigh')");
+    check_range("coherence_len", coherence_len, 1, 1 << 30);
+    check_choice(
+        "noise", noise, "0 (NOISE_GAUSSIAN, 'gaussian') or 1 (NOISE_LAPLACIAN, 'laplacian')");
+}
+
+double impairment_params::noise_var() const { return power * std::pow(10.0, -snr_db / 10.0); }
+
+double impairment_params::effective_noise_var(double h_abs2) const
+{
+    if (!(h_abs2 > 0.0))
+        return std::numeric_limits<double>::infinity();
+    return kappa_t + kappa_r + std::pow(10.0, -snr_db / 10.0) / h_abs2;
+}
+
+std::string impairment_params::to_string() const
+{
+    std::ostringstream os;
+    os << "snr_db=" << snr_db << " kappa_t=" << kappa_t << " kappa_r=" << kappa_r
+       << " power=" << power << " quant_bits=" << quant_bits << " full_scale=" << full_scale
+       << " fading=" << (fading == FADING_RAYLEIGH ? "rayleigh" : "none")
+       << " coherence_len=" << coherence_len
+       << " noise=" << (noise == NOISE_LAPLACIAN ? "laplacian" : "gaussian") << " seed=" << seed;
+    return os.str();
+}
+
+} // namespace ddpm
+} // namespace gr

@@ -1,39 +1,379 @@
 #!/usr/bin/env python
-# -*- coding: utf-8 -*-
 #
 # Copyright 2026 gr-ddpm authors.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
+"""Flowgraph tests of ddpm.impairment_injector_cc.
 
-from gnuradio import gr, gr_unittest
-# from gnuradio import blocks
-try:
-  from gnuradio.ddpm import impairment_injector_cc
-except ImportError:
-    import os
-    import sys
-    dirname, filename = os.path.split(os.path.abspath(__file__))
-    sys.path.append(os.path.join(dirname, "bindings"))
-    from gnuradio.ddpm import impairment_injector_cc
+Statistical tolerances: every check of a measured mean of N independent samples uses 5 standard errors,
+where the standard error is derived from the sample size (the relative std of a variance estimate from N
+complex Gaussian samples is 1/sqrt(N), because |n|^2 is exponential with std = mean; per real dimension
+it is sqrt(2/N)). Fixed seeds make each run deterministic.
+"""
+import inspect
 
-class qa_impairment_injector_cc(gr_unittest.TestCase):
+import numpy as np
+import pmt
+import pytest
+from gnuradio import blocks, gr
 
-    def setUp(self):
-        self.tb = gr.top_block()
+from gnuradio import ddpm
+from gnuradio.ddpm import channel, constellations
 
-    def tearDown(self):
-        self.tb = None
-
-    def test_instance(self):
-        # FIXME: Test will fail until you pass sensible arguments to the constructor
-        instance = impairment_injector_cc()
-
-    def test_001_descriptive_test_name(self):
-        # set up fg
-        self.tb.run()
-        # check data
+N = 100_000          # samples per statistical run
+Z = 5.0              # tolerance in standard errors
 
 
-if __name__ == '__main__':
-    gr_unittest.run(qa_impairment_injector_cc)
+def qam16(n, seed=1):
+    """n random unit-power QAM-16 symbols: complex128 [n]."""
+    rng = np.random.default_rng(seed)
+    return constellations.qam(16)[rng.integers(0, 16, n)]
+
+
+def run_block(x, blk=None, **kw):
+    """Run x (complex [N]) through an injector (given, or made from kw). Returns (y complex64 [N], tags)
+    with tags a list of (offset, key, python value)."""
+    if blk is None:
+        blk = ddpm.impairment_injector_cc(**kw)
+    tb = gr.top_block()
+    src = blocks.vector_source_c(np.asarray(x, dtype=np.complex64).tolist(), False)
+    snk = blocks.vector_sink_c()
+    tb.connect(src, blk, snk)
+    tb.run()
+    y = np.array(snk.data(), dtype=np.complex64)
+    tags = [(t.offset, pmt.symbol_to_string(t.key), pmt.to_python(t.value)) for t in snk.tags()]
+    return y, tags
+
+
+def h_per_sample(tags, n):
+    """Expand the 'h' tags into the per-sample channel: complex128 [n]."""
+    ht = sorted((o, v) for o, k, v in tags if k == "h")
+    assert ht and ht[0][0] == 0, "no h tag at sample 0"
+    h = np.empty(n, dtype=np.complex128)
+    for i, (o, v) in enumerate(ht):
+        end = ht[i + 1][0] if i + 1 < len(ht) else n
+        h[o:end] = v
+    return h
+
+
+def close_rel(measured, expected, n, rel_std_per_sample=1.0):
+    """|measured/expected - 1| <= Z * rel_std_per_sample / sqrt(n)."""
+    tol = Z * rel_std_per_sample / np.sqrt(n)
+    assert abs(measured / expected - 1.0) <= tol, f"measured {measured}, expected {expected}, rel tol {tol}"
+
+
+# ------------------------------------------------------------------------------------------------------
+# Deterministic behaviour
+# ------------------------------------------------------------------------------------------------------
+
+def test_identity_at_high_snr():
+    # kappa = 0, 200 dB, no fading, no quantisation: y = sqrt(p) s to float precision
+    x = qam16(20_000)
+    for p in (1.0, 3.7):
+        y, tags = run_block(x, snr_db=200.0, power=p, seed=3)
+        np.testing.assert_allclose(y, np.sqrt(p) * x, rtol=0, atol=2e-6 * np.sqrt(p))
+        # h = 1 once at the start, every parameter tag once at sample 0
+        assert [(o, v) for o, k, v in tags if k == "h"] == [(0, 1 + 0j)]
+        start = {k: v for o, k, v in tags if o == 0}
+        assert start == {"h": 1 + 0j, "snr_db": 200.0, "kappa_t": 0.0, "kappa_r": 0.0, "power": p}
+
+
+def test_quant_bits_zero_is_identity_and_quantiser_matches_reference():
+    rng = np.random.default_rng(5)
+    # inside and outside the range [-1.5, 1.5] (clipping)
+    x = rng.uniform(-2.5, 2.5, 20_000) + 1j * rng.uniform(-2.5, 2.5, 20_000)
+    y0, _ = run_block(x, snr_db=300.0, quant_bits=0)
+    np.testing.assert_allclose(y0, x.astype(np.complex64), rtol=0, atol=1e-6)
+    for bits in (1, 3, 8):
+        y, _ = run_block(x, snr_db=300.0, quant_bits=bits, full_scale=1.5)
+        ref = constellations.quantise(x.astype(np.complex64).astype(np.complex128), bits, 1.5)
+        np.testing.assert_allclose(y, ref, rtol=0, atol=1e-6)
+        levels = (np.arange(2 ** bits) - 2 ** (bits - 1) + 0.5) * (3.0 / 2 ** bits)
+        # every output value is one of the 2^bits levels
+        assert np.max(np.min(np.abs(np.unique(y.real)[:, None] - levels[None, :]), axis=1)) <= 1e-6
+        # clipping: everything beyond +-full_scale lands on the outermost level
+        assert np.allclose(y.real[x.real > 1.5], levels[-1], atol=1e-6)
+        assert np.allclose(y.imag[x.imag < -1.5], levels[0], atol=1e-6)
+
+
+def test_quantiser_error_variance():
+    # uniform input inside the range: the error is uniform over a cell, variance Delta^2/12 per real
+    # dimension. For a uniform error, var(e^2)/E[e^2]^2 = (1/80)/(1/144) - 1 = 0.8: rel std sqrt(0.8/n).
+    rng = np.random.default_rng(6)
+    fs, bits = 1.5, 4
+    x = rng.uniform(-fs, fs, N) + 1j * rng.uniform(-fs, fs, N)
+    y, _ = run_block(x, snr_db=300.0, quant_bits=bits, full_scale=fs)
+    e = np.concatenate([(y - x).real, (y - x).imag])
+    delta = 2 * fs / 2 ** bits
+    close_rel(np.mean(e ** 2), delta ** 2 / 12, e.size, np.sqrt(0.8))
+    assert np.max(np.abs(e)) <= delta / 2 + 1e-6
+
+
+def test_same_seed_same_output_different_seed_different():
+    x = qam16(5000)
+    kw = dict(snr_db=5.0, kappa_t=0.02, kappa_r=0.01, fading=1, coherence_len=50, noise=1)
+    y1, t1 = run_block(x, seed=11, **kw)
+    y2, t2 = run_block(x, seed=11, **kw)
+    y3, _ = run_block(x, seed=12, **kw)
+    assert np.array_equal(y1, y2) and t1 == t2
+    assert not np.allclose(y1, y3)
+    # and the seed is kept (and reported) by the block
+    assert ddpm.impairment_injector_cc(seed=2**63 + 5).seed() == 2**63 + 5
+
+
+def test_input_tags_pass_through():
+    x = qam16(1000)
+    tag = gr.tag_utils.python_to_tag((123, pmt.intern("upstream"), pmt.from_long(7), pmt.intern("src")))
+    tb = gr.top_block()
+    src = blocks.vector_source_c(x.astype(np.complex64).tolist(), False, 1, [tag])
+    inj = ddpm.impairment_injector_cc(snr_db=30.0)
+    snk = blocks.vector_sink_c()
+    tb.connect(src, inj, snk)
+    tb.run()
+    up = [(t.offset, pmt.to_python(t.value)) for t in snk.tags() if pmt.symbol_to_string(t.key) == "upstream"]
+    assert up == [(123, 7)]
+
+
+# ------------------------------------------------------------------------------------------------------
+# Powers of the impairments, each isolated, and the total SNR / EVM
+# ------------------------------------------------------------------------------------------------------
+
+def test_additive_noise_power():
+    x = qam16(N)
+    for snr_db, p in ((10.0, 1.0), (0.0, 2.0), (25.0, 0.5)):
+        y, _ = run_block(x, snr_db=snr_db, power=p, seed=21)
+        sigma2 = p * 10 ** (-snr_db / 10)
+        close_rel(np.mean(np.abs(y - np.sqrt(p) * x) ** 2), sigma2, N)
+
+
+def test_kappa_t_power():
+    x = qam16(N)
+    p, kt = 2.0, 0.05
+    y, _ = run_block(x, snr_db=300.0, kappa_t=kt, power=p, seed=22)
+    close_rel(np.mean(np.abs(y - np.sqrt(p) * x) ** 2), kt * p, N)
+
+
+def test_kappa_r_and_kappa_t_scale_with_h():
+    # with Rayleigh fading, eta_r has variance kappa_r p |h|^2 and h eta_t has kappa_t p |h|^2:
+    # |e|^2 / (kappa p |h|^2) is exponential(1) per sample, so its mean has rel std 1/sqrt(N).
+    x = qam16(N)
+    p = 1.5
+    for kt, kr in ((0.0, 0.04), (0.03, 0.0)):
+        y, tags = run_block(x, snr_db=300.0, kappa_t=kt, kappa_r=kr, power=p, fading=1, coherence_len=100,
+                            seed=23)
+        h = h_per_sample(tags, N)
+        e = y - h * np.sqrt(p) * x
+        close_rel(np.mean(np.abs(e) ** 2 / np.abs(h) ** 2), (kt + kr) * p, N)
+
+
+def test_total_snr_and_evm():
+    # all three at once, no fading: error variance kappa_t p + kappa_r p + sigma^2; EVM = sqrt(.../p)
+    x = qam16(N)
+    p, snr_db, kt, kr = 1.0, 15.0, 0.02, 0.01
+    y, _ = run_block(x, snr_db=snr_db, kappa_t=kt, kappa_r=kr, power=p, seed=24)
+    err = np.mean(np.abs(y - np.sqrt(p) * x) ** 2)
+    expected = channel.effective_noise_var(snr_db, kt, kr, p, 1.0)  # in unit-signal units
+    close_rel(err / p, expected, N)
+    snr_total_db = 10 * np.log10(p / err)
+    evm = np.sqrt(err / p)
+    # dB and sqrt propagate the relative tolerance: 10/ln10 * rel and rel/2
+    assert abs(snr_total_db + 10 * np.log10(expected)) <= 10 / np.log(10) * Z / np.sqrt(N)
+    assert abs(evm / np.sqrt(expected) - 1) <= 0.5 * Z / np.sqrt(N)
+
+
+# ------------------------------------------------------------------------------------------------------
+# Rayleigh fading and the h tags
+# ------------------------------------------------------------------------------------------------------
+
+def test_rayleigh_blocks_and_h_tags():
+    x = qam16(N)
+    L = 25
+    y, tags = run_block(x, snr_db=300.0, fading=ddpm.FADING_RAYLEIGH, coherence_len=L, seed=31)
+    h_tags = sorted((o, v) for o, k, v in tags if k == "h")
+    offsets = np.array([o for o, _ in h_tags])
+    assert np.array_equal(offsets, np.arange(0, N, L)), "one h tag at the first sample of every block"
+    h_est = y.astype(np.complex128) / x            # noise off: y = h s
+    h_tag = h_per_sample(tags, N)
+    # the tags carry the h that was applied (float precision)
+    assert np.all(np.abs(h_est - h_tag) <= 1e-5 * (1 + np.abs(h_tag)))
+    # constant inside a block, different between blocks
+    blocks_h = h_est.reshape(-1, L)
+    assert np.max(np.abs(blocks_h - blocks_h[:, :1])) <= 1e-5 * (1 + np.max(np.abs(blocks_h)))
+    hb = np.array([v for _, v in h_tags])
+    assert np.all(np.abs(np.diff(hb)) > 0)
+    # E|h|^2 = 1: |h|^2 is exponential(1), B blocks -> rel std 1/sqrt(B)
+    close_rel(np.mean(np.abs(hb) ** 2), 1.0, hb.size)
+    # circular: E h = 0 (std of the mean of each real part is sqrt(1/2 / B))
+    assert abs(np.mean(hb.real)) <= Z * np.sqrt(0.5 / hb.size)
+    assert abs(np.mean(hb.imag)) <= Z * np.sqrt(0.5 / hb.size)
+    # adjacent blocks independent: correlation coefficient within Z/sqrt(B)
+    c = np.abs(np.mean(hb[1:] * np.conj(hb[:-1]))) / np.mean(np.abs(hb) ** 2)
+    assert c <= Z / np.sqrt(hb.size)
+
+
+# ------------------------------------------------------------------------------------------------------
+# Laplacian noise
+# ------------------------------------------------------------------------------------------------------
+
+def test_laplacian_noise_variance_and_kurtosis():
+    x = qam16(N)
+    p, snr_db = 1.0, 3.0
+    y, _ = run_block(x, snr_db=snr_db, power=p, noise=ddpm.NOISE_LAPLACIAN, seed=41)
+    e = y.astype(np.complex128) - np.sqrt(p) * x
+    sigma2 = p * 10 ** (-snr_db / 10)
+    r = np.concatenate([e.real, e.imag])
+    n = r.size
+    # per real dimension: variance sigma^2/2; for a Laplacian var(r^2)/E[r^2]^2 = 24/4 - 1 = 5
+    close_rel(np.mean(r ** 2), sigma2 / 2, n, np.sqrt(5.0))
+    # I and Q together have the right complex variance and are uncorrelated
+    assert abs(np.mean(e.real * e.imag)) <= Z * (sigma2 / 2) / np.sqrt(N)
+    # excess kurtosis 3. Delta method for the kurtosis m4/m2^2 of a symmetric law:
+    # var ~ (mu8 - 4 mu4 mu6 / mu2 + 4 mu4^3 / mu2^3 - mu4^2) / (mu2^4 n); Laplace(b=1): mu2=2, mu4=24,
+    # mu6=720, mu8=40320 -> 756 / n.
+    kurt = np.mean(r ** 4) / np.mean(r ** 2) ** 2 - 3.0
+    assert abs(kurt - 3.0) <= Z * np.sqrt(756.0 / n), kurt
+    # the Gaussian noise of the same block has excess kurtosis 0 (var 24 / n)
+    yg, _ = run_block(x, snr_db=snr_db, power=p, noise=ddpm.NOISE_GAUSSIAN, seed=41)
+    rg = np.concatenate([(yg - x).real, (yg - x).imag]).astype(np.float64)
+    kg = np.mean(rg ** 4) / np.mean(rg ** 2) ** 2 - 3.0
+    assert abs(kg) <= Z * np.sqrt(24.0 / n), kg
+
+
+# ------------------------------------------------------------------------------------------------------
+# Setters while the flowgraph runs
+# ------------------------------------------------------------------------------------------------------
+
+def test_setters_while_running_take_effect_and_tag():
+    # Deterministic: run exactly n1 samples through a head block, call the setters, run n2 more (the head
+    # is reset, the source rewound). The new values apply from sample n1 and are tagged there.
+    # GNU Radio restarts the item counters at 0 on the second run, so each run's data and tags are read
+    # separately (offsets of the second run are relative to sample n1).
+    n1, n2 = 40_000, 40_000
+    x = qam16(n1)
+    tb = gr.top_block()
+    src = blocks.vector_source_c(x.astype(np.complex64).tolist(), True)
+    head = blocks.head(gr.sizeof_gr_complex, n1)
+    inj = ddpm.impairment_injector_cc(snr_db=20.0, kappa_t=0.0, seed=51)
+    snk = blocks.vector_sink_c()
+    tb.connect(src, head, inj, snk)
+
+    def read():
+        y = np.array(snk.data(), dtype=np.complex128)
+        tags = [(t.offset, pmt.symbol_to_string(t.key), pmt.to_python(t.value)) for t in snk.tags()]
+        snk.reset()
+        return y, tags
+
+    tb.run()
+    y1, tags1 = read()
+    inj.set_snr_db(10.0)
+    inj.set_kappa_t(0.05)
+    inj.set_fading(ddpm.FADING_RAYLEIGH)
+    inj.set_coherence_len(1000)   # unchanged value
+    inj.set_power(1.0)            # unchanged value: no new tag
+    head.reset()
+    head.set_length(n2)
+    src.rewind()                  # the second run sees x[:n2] again
+    tb.run()
+    y2, tags2 = read()
+    assert y1.size == n1 and y2.size == n2
+    assert {k for o, k, v in tags1} == {"snr_db", "kappa_t", "kappa_r", "power", "h"}
+    assert all(o == 0 for o, _, _ in tags1)           # nothing between the start and the change
+    at_change = {k: v for o, k, v in tags2 if o == 0}
+    assert at_change.keys() == {"snr_db", "kappa_t", "h"}
+    assert at_change["snr_db"] == 10.0 and at_change["kappa_t"] == 0.05
+    assert [o for o, k, _ in tags2 if k == "h"] == list(range(0, n2, 1000))
+    assert inj.params().to_string().startswith("snr_db=10 kappa_t=0.05")
+    # powers before and after the change
+    close_rel(np.mean(np.abs(y1 - x) ** 2), 0.01, n1)
+    h = h_per_sample(tags2, n2)
+    e2 = y2 - h * x[:n2]
+    # per sample |e|^2 / (kappa_t |h|^2 + sigma^2) is exponential(1)
+    close_rel(np.mean(np.abs(e2) ** 2 / (0.05 * np.abs(h) ** 2 + 0.1)), 1.0, n2)
+
+
+# ------------------------------------------------------------------------------------------------------
+# Parameters: defaults shared with impairment_params and the numpy reference; bad values
+# ------------------------------------------------------------------------------------------------------
+
+def test_defaults_are_the_impairment_params_defaults():
+    blk = ddpm.impairment_injector_cc()
+    ref = ddpm.impairment_params()
+    sig = inspect.signature(channel.apply_impairments).parameters
+    for name in ddpm.impairment_params.names():
+        assert float(getattr(blk, name)()) == ref.value(name), name
+        if name in sig and sig[name].default is not inspect.Parameter.empty:
+            d = sig[name].default
+            d = {"none": 0, "gaussian": 0}.get(d, d)
+            assert float(d) == ref.value(name), name
+    assert blk.params().value("snr_db") == 20.0
+
+
+BAD = [
+    ("snr_db", float("nan")), ("snr_db", float("inf")), ("snr_db", 1e3), ("kappa_t", -0.1),
+    ("kappa_t", float("nan")), ("kappa_r", -1.0), ("power", 0.0), ("power", -1.0), ("quant_bits", -1),
+    ("quant_bits", 17), ("full_scale", 0.0), ("full_scale", float("inf")), ("fading", 2), ("fading", -1),
+    ("coherence_len", 0), ("noise", 2),
+]
+
+
+@pytest.mark.parametrize("name,value", BAD)
+def test_bad_parameter_raises_valueerror(name, value):
+    with pytest.raises(ValueError, match=name):
+        ddpm.impairment_injector_cc(**{name: value})
+    blk = ddpm.impairment_injector_cc(fading=1)
+    before = blk.params().to_string()
+    with pytest.raises(ValueError, match=name):
+        getattr(blk, "set_" + name)(value)
+    assert blk.params().to_string() == before  # a rejected setter changes nothing
+    with pytest.raises(ValueError, match=name):
+        channel.apply_impairments(np.ones(4), **{"snr_db": 10.0, name: value})
+
+
+def test_set_params_keeps_seed_and_validates():
+    blk = ddpm.impairment_injector_cc(seed=9)
+    blk.set_params(ddpm.impairment_params(snr_db=7.0, kappa_r=0.1, fading=1, coherence_len=7, seed=123))
+    assert (blk.snr_db(), blk.kappa_r(), blk.fading(), blk.coherence_len(), blk.seed()) == (7.0, 0.1, 1, 7, 9)
+    with pytest.raises(ValueError, match="power"):
+        blk.set_params(ddpm.impairment_params(power=-2.0))
+    assert blk.snr_db() == 7.0
+
+
+# ------------------------------------------------------------------------------------------------------
+# The C++ block and the numpy reference agree in distribution
+# ------------------------------------------------------------------------------------------------------
+
+CONFIGS = [
+    dict(snr_db=10.0),
+    dict(snr_db=5.0, kappa_t=0.03, kappa_r=0.02, power=2.0),
+    dict(snr_db=12.0, kappa_t=0.01, kappa_r=0.05, fading="rayleigh", coherence_len=1),
+    dict(snr_db=0.0, noise="laplacian", quant_bits=3, full_scale=1.2),
+]
+
+
+@pytest.mark.parametrize("cfg", CONFIGS)
+def test_block_matches_numpy_reference_in_distribution(cfg):
+    # Two-sample z-tests on per-sample statistics (i.i.d. samples: coherence_len = 1 when fading), with the
+    # standard error of each mean estimated from its own samples: |m1 - m2| <= Z sqrt(v1/n + v2/n).
+    n = 50_000
+    x = qam16(n, seed=7)
+    p = cfg.get("power", 1.0)
+    kw = dict(cfg)
+    blk_kw = dict(kw, fading=channel.FADING[kw.get("fading", "none")], noise=channel.NOISE[kw.get("noise", "gaussian")])
+    yb, tags = run_block(x, seed=61, **blk_kw)
+    hb = h_per_sample(tags, n)
+    yr, hr = channel.apply_impairments(x, seed=61, **kw)
+    qx = constellations.quantise(x, kw.get("quant_bits", 0), kw.get("full_scale", 1.5))
+    stats = {
+        "|y|^2": (np.abs(yb) ** 2, np.abs(yr) ** 2),
+        "Re y^2": (yb.real.astype(np.float64) ** 2, yr.real ** 2),
+        "|e|^2": (np.abs(yb - hb * np.sqrt(p) * qx) ** 2, np.abs(yr - hr * np.sqrt(p) * qx) ** 2),
+        "|e|^4": (np.abs(yb - hb * np.sqrt(p) * qx) ** 4, np.abs(yr - hr * np.sqrt(p) * qx) ** 4),
+        "|h|^2": (np.abs(hb) ** 2, np.abs(hr) ** 2),
+    }
+    for name, (a, b) in stats.items():
+        se = np.sqrt(np.var(a) / a.size + np.var(b) / b.size)
+        if se == 0:
+            assert np.mean(a) == pytest.approx(np.mean(b)), name
+        else:
+            assert abs(np.mean(a) - np.mean(b)) <= Z * se, (name, np.mean(a), np.mean(b), se)

@@ -9,33 +9,95 @@
 #define INCLUDED_DDPM_IMPAIRMENT_INJECTOR_CC_H
 
 #include <gnuradio/ddpm/api.h>
+#include <gnuradio/ddpm/impairment_params.h>
 #include <gnuradio/sync_block.h>
+#include <cstdint>
 
 namespace gr {
-  namespace ddpm {
+namespace ddpm {
+
+/*!
+ * \brief Hardware-impairment channel: transmitter/receiver distortion, quantisation, Rayleigh block
+ * fading and Gaussian or Laplacian additive noise.
+ * \ingroup ddpm
+ *
+ * Input: complex stream s (gr_complex). Output: complex stream y, one sample per input sample:
+ *
+ *   y_k = h_k (sqrt(p) q(s_k) + eta_t,k) + eta_r,k + n_k,
+ *   eta_t ~ CN(0, kappa_t p), eta_r ~ CN(0, kappa_r p |h_k|^2), n ~ CN(0, sigma^2) or Laplacian
+ *   (independent on I and Q, same variance), sigma^2 = p 10^(-snr_db/10).
+ *
+ * q is a quant_bits-bit uniform mid-rise quantiser on I and Q over [-full_scale, +full_scale]
+ * (clipping outside, identity for quant_bits = 0). With fading = FADING_RAYLEIGH, h ~ CN(0, 1) is held
+ * for coherence_len samples, independent between blocks; otherwise h = 1.
+ *
+ * Stream tags (docs/tags.md): "h" (complex) at the first sample of every coherence block (h = 1 once
+ * at the start when fading is off); "snr_db", "kappa_t", "kappa_r", "power" (doubles) at the first
+ * sample and at the first sample produced with a changed value. Input tags pass through.
+ *
+ * Parameters and bounds are those of impairment_params; invalid values throw std::invalid_argument
+ * (ValueError in Python) from make() and from every setter, leaving the block unchanged. All
+ * parameters except the seed can be changed while the flowgraph runs; a change applies from the first
+ * sample of the next call to work(). A change of fading or coherence_len starts a new coherence block.
+ */
+class DDPM_API impairment_injector_cc : virtual public gr::sync_block
+{
+public:
+    typedef std::shared_ptr<impairment_injector_cc> sptr;
 
     /*!
-     * \brief <+description of block+>
-     * \ingroup ddpm
+     * \brief Make an impairment injector.
      *
+     * \param snr_db SNR of the additive noise in dB, sigma^2 = power 10^(-snr_db/10), [-100, 300]
+     * \param kappa_t transmitter impairment level (relative to power), [0, 100]
+     * \param kappa_r receiver impairment level (relative to power |h|^2), [0, 100]
+     * \param power signal power p, (0, 1e6]
+     * \param quant_bits quantiser bits, 0 (off) .. 16
+     * \param full_scale quantiser range on I and Q, (0, 1e6]
+     * \param fading 0 = FADING_NONE, 1 = FADING_RAYLEIGH
+     * \param coherence_len samples per coherence block, 1 .. 2^30
+     * \param noise 0 = NOISE_GAUSSIAN, 1 = NOISE_LAPLACIAN
+     * \param seed PRNG seed
      */
-    class DDPM_API impairment_injector_cc : virtual public gr::sync_block
-    {
-     public:
-      typedef std::shared_ptr<impairment_injector_cc> sptr;
+    static sptr make(double snr_db = 20.0,
+                     double kappa_t = 0.0,
+                     double kappa_r = 0.0,
+                     double power = 1.0,
+                     int quant_bits = 0,
+                     double full_scale = 1.5,
+                     int fading = 0,
+                     int coherence_len = 1000,
+                     int noise = 0,
+                     uint64_t seed = 0);
 
-      /*!
-       * \brief Return a shared_ptr to a new instance of ddpm::impairment_injector_cc.
-       *
-       * To avoid accidental use of raw pointers, ddpm::impairment_injector_cc's
-       * constructor is in a private implementation
-       * class. ddpm::impairment_injector_cc::make is the public interface for
-       * creating new instances.
-       */
-      static sptr make(float snr_db=20.0, float kappa_t=0.0, float kappa_r=0.0, float power=1.0, int quant_bits=0, float full_scale=1.5, int fading=0, int coherence_len=1000, int noise=0, unsigned long seed=0);
-    };
+    //! Current parameters (a copy).
+    virtual impairment_params params() const = 0;
+    //! Replace every parameter except the seed (validated first; the seed of \p p is ignored).
+    virtual void set_params(const impairment_params& p) = 0;
 
-  } // namespace ddpm
+    virtual double snr_db() const = 0;
+    virtual double kappa_t() const = 0;
+    virtual double kappa_r() const = 0;
+    virtual double power() const = 0;
+    virtual int quant_bits() const = 0;
+    virtual double full_scale() const = 0;
+    virtual int fading() const = 0;
+    virtual int coherence_len() const = 0;
+    virtual int noise() const = 0;
+    virtual uint64_t seed() const = 0;
+
+    virtual void set_snr_db(double snr_db) = 0;
+    virtual void set_kappa_t(double kappa_t) = 0;
+    virtual void set_kappa_r(double kappa_r) = 0;
+    virtual void set_power(double power) = 0;
+    virtual void set_quant_bits(int quant_bits) = 0;
+    virtual void set_full_scale(double full_scale) = 0;
+    virtual void set_fading(int fading) = 0;
+    virtual void set_coherence_len(int coherence_len) = 0;
+    virtual void set_noise(int noise) = 0;
+};
+
+} // namespace ddpm
 } // namespace gr
 
 #endif /* INCLUDED_DDPM_IMPAIRMENT_INJECTOR_CC_H */

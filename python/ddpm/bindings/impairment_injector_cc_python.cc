@@ -14,7 +14,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(impairment_injector_cc.h)                                        */
-/* BINDTOOL_HEADER_FILE_HASH(df111704423e153d222224b6c53c3124)                     */
+/* BINDTOOL_HEADER_FILE_HASH(6ad4af70b13abc2d9ed3cf595ffd911a)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -30,18 +30,164 @@ namespace py = pybind11;
 void bind_impairment_injector_cc(py::module& m)
 {
 
-    using impairment_injector_cc    = gr::ddpm::impairment_injector_cc;
+    using impairment_injector_cc    = ::gr::ddpm::impairment_injector_cc;
 
 
     py::class_<impairment_injector_cc, gr::sync_block, gr::block, gr::basic_block,
         std::shared_ptr<impairment_injector_cc>>(m, "impairment_injector_cc", D(impairment_injector_cc))
 
         .def(py::init(&impairment_injector_cc::make),
+           py::arg("snr_db") = 20.,
+           py::arg("kappa_t") = 0.,
+           py::arg("kappa_r") = 0.,
+           py::arg("power") = 1.,
+           py::arg("quant_bits") = 0,
+           py::arg("full_scale") = 1.5,
+           py::arg("fading") = 0,
+           py::arg("coherence_len") = 1000,
+           py::arg("noise") = 0,
+           py::arg("seed") = 0,
            D(impairment_injector_cc,make)
         )
         
 
 
+
+
+        
+        .def("params",&impairment_injector_cc::params,       
+            D(impairment_injector_cc,params)
+        )
+
+
+        
+        .def("set_params",&impairment_injector_cc::set_params,       
+            py::arg("p"),
+            D(impairment_injector_cc,set_params)
+        )
+
+
+        
+        .def("snr_db",&impairment_injector_cc::snr_db,       
+            D(impairment_injector_cc,snr_db)
+        )
+
+
+        
+        .def("kappa_t",&impairment_injector_cc::kappa_t,       
+            D(impairment_injector_cc,kappa_t)
+        )
+
+
+        
+        .def("kappa_r",&impairment_injector_cc::kappa_r,       
+            D(impairment_injector_cc,kappa_r)
+        )
+
+
+        
+        .def("power",&impairment_injector_cc::power,       
+            D(impairment_injector_cc,power)
+        )
+
+
+        
+        .def("quant_bits",&impairment_injector_cc::quant_bits,       
+            D(impairment_injector_cc,quant_bits)
+        )
+
+
+        
+        .def("full_scale",&impairment_injector_cc::full_scale,       
+            D(impairment_injector_cc,full_scale)
+        )
+
+
+        
+        .def("fading",&impairment_injector_cc::fading,       
+            D(impairment_injector_cc,fading)
+        )
+
+
+        
+        .def("coherence_len",&impairment_injector_cc::coherence_len,       
+            D(impairment_injector_cc,coherence_len)
+        )
+
+
+        
+        .def("noise",&impairment_injector_cc::noise,       
+            D(impairment_injector_cc,noise)
+        )
+
+
+        
+        .def("seed",&impairment_injector_cc::seed,       
+            D(impairment_injector_cc,seed)
+        )
+
+
+        
+        .def("set_snr_db",&impairment_injector_cc::set_snr_db,       
+            py::arg("snr_db"),
+            D(impairment_injector_cc,set_snr_db)
+        )
+
+
+        
+        .def("set_kappa_t",&impairment_injector_cc::set_kappa_t,       
+            py::arg("kappa_t"),
+            D(impairment_injector_cc,set_kappa_t)
+        )
+
+
+        
+        .def("set_kappa_r",&impairment_injector_cc::set_kappa_r,       
+            py::arg("kappa_r"),
+            D(impairment_injector_cc,set_kappa_r)
+        )
+
+
+        
+        .def("set_power",&impairment_injector_cc::set_power,       
+            py::arg("power"),
+            D(impairment_injector_cc,set_power)
+        )
+
+
+        
+        .def("set_quant_bits",&impairment_injector_cc::set_quant_bits,       
+            py::arg("quant_bits"),
+            D(impairment_injector_cc,set_quant_bits)
+        )
+
+
+        
+        .def("set_full_scale",&impairment_injector_cc::set_full_scale,       
+            py::arg("full_scale"),
+            D(impairment_injector_cc,set_full_scale)
+        )
+
+
+        
+        .def("set_fading",&impairment_injector_cc::set_fading,       
+            py::arg("fading"),
+            D(impairment_injector_cc,set_fading)
+        )
+
+
+        
+        .def("set_coherence_len",&impairment_injector_cc::set_coherence_len,       
+            py::arg("coherence_len"),
+            D(impairment_injector_cc,set_coherence_len)
+        )
+
+
+        
+        .def("set_noise",&impairment_injector_cc::set_noise,       
+            py::arg("noise"),
+            D(impairment_injector_cc,set_noise)
+        )
 
         ;
 

@@ -19,9 +19,75 @@
  static const char *__doc_gr_ddpm_impairment_injector_cc = R"doc()doc";
 
 
- static const char *__doc_gr_ddpm_impairment_injector_cc_impairment_injector_cc = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_injector_cc_impairment_injector_cc_0 = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_impairment_injector_cc_1 = R"doc()doc";
 
 
  static const char *__doc_gr_ddpm_impairment_injector_cc_make = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_params = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_set_params = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_snr_db = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_kappa_t = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_kappa_r = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_power = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_quant_bits = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_full_scale = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_fading = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_coherence_len = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_noise = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_seed = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_set_snr_db = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_set_kappa_t = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_set_kappa_r = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_set_power = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_set_quant_bits = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_set_full_scale = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_set_fading = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_set_coherence_len = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_set_noise = R"doc()doc";
 
   
