@@ -21,3 +21,6 @@ except ModuleNotFoundError:
 
 # import any pure python here
 #
+from .shaper import shaper
+from .ccdm_dematcher import ccdm_dematcher
+from .link_metrics import link_metrics

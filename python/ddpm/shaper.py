@@ -1,0 +1,249 @@
+"""ddpm.shaper: probabilistic constellation shaping with a DDPM-derived PMF (CCDM or i.i.d.).
+
+See docs/shaping.md for the design; ccdm.py and shaping.py hold the algorithms.
+"""
+import math
+import threading
+
+import numpy as np
+import pmt
+from gnuradio import gr
+
+from . import shaping
+from .ccdm import CCDM, _as_pmf, entropy_bits, quantise_pmf
+
+__all__ = ["shaper", "MODE_CCDM", "MODE_IID"]
+
+MODE_CCDM = 0
+MODE_IID = 1
+PMF_KEY = "pmf"
+
+
+class _Shape:
+    """Immutable snapshot of everything one PMF implies (swapped as a whole at a block boundary)."""
+
+    __slots__ = ("pmf", "counts", "ccdm", "scale", "points", "cdf", "snr_db", "msg")
+
+    def __init__(self, pmf, n, mode, base_points, snr_db):
+        self.pmf = pmf                                   # float64 [M]
+        self.counts = quantise_pmf(pmf, n)               # int64 [M]
+        self.ccdm = CCDM(self.counts)
+        if self.ccdm.k < 1:
+            raise ValueError(f"n = {n} is too short: the composition {self.counts.tolist()} has a single "
+                             "arrangement, so a block carries k = 0 bits; use a larger n")
+        weights = self.counts / n if mode == MODE_CCDM else pmf
+        self.scale, pts = shaping.normalise_power(base_points, weights)
+        self.points = pts.astype(np.complex64)           # complex64 [M], unit power under `weights`
+        self.cdf = np.cumsum(pmf)
+        self.snr_db = snr_db
+        self.msg = shaping.composition_to_pmt(pmf, self.counts, snr_db, self.scale)
+
+
+def _check_common(n, mode, floor, points_per_symbol, threads, seed):
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"block length n must be an integer >= 1, got {n!r}")
+    if mode not in (MODE_CCDM, MODE_IID):
+        raise ValueError(f"unknown mode {mode!r}: 0 = CCDM, 1 = i.i.d. from the PMF")
+    if not isinstance(floor, (int, float, np.floating)) or not math.isfinite(floor) or floor < 0:
+        raise ValueError(f"floor must be a finite number in [0, 1/M), got {floor!r}")
+    if int(points_per_symbol) < 1:
+        raise ValueError(f"points_per_symbol must be >= 1, got {points_per_symbol}")
+    if int(threads) < 0:
+        raise ValueError(f"threads must be >= 0 (0 = all cores), got {threads}")
+    if int(seed) < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")
+
+
+class shaper(gr.basic_block):
+    """Probabilistic shaper: bytes in, shaped constellation symbols out.
+
+    Input 0: uint8 [*], each item carries 8 bits, most significant first.
+    Output 0: complex64 [*], constellation points scaled to unit average power under the shaped distribution.
+    Message out "pmf": dict {pmf f64vector [M], counts s64vector [M], n, snr_db, scale}, published when the first
+    block goes out and whenever a new PMF takes effect. The first symbol of those blocks carries a stream tag
+    with key "pmf" and the same dict, so a downstream ``ccdm_dematcher`` can switch at exactly that block.
+
+    Parameters
+    model: short name ("qam16") or path of a constellation DDPM, or a sampler object (see shaping.open_model).
+    snr_db: link SNR Es/N0 in dB at which the DDPM PMF is computed.
+    n: CCDM block length (output symbols per block), >= 1 with k >= 1 bits per block.
+    mode: 0 = CCDM: each block of n symbols carries k = ⌊log2(n!/∏n_i!)⌋ input bits and has exactly the
+        composition n_i = quantise_pmf(pmf, n); 1 = i.i.d.: symbols drawn from the PMF with numpy PCG64(seed),
+        input bytes consumed at the same rate as in mode 0 (k bits per n symbols) but their content ignored.
+    floor: minimum probability of every symbol in the DDPM PMF, in [0, 1/M) (not applied to an explicit pmf).
+    points_per_symbol, sampler, steps: DDPM PMF computation (shaping.ddpm_pmf). threads: kernel threads.
+    seed: seed of the PMF computation and of the i.i.d. draws.
+    pmf: explicit PMF (list of M numbers ≥ 0, normalised here) that replaces the DDPM computation.
+    constellation: explicit points (complex [M]) instead of the model's.
+
+    Power: points are scaled by 1/√(Σ w_i|x_i|²) with w = counts/n in CCDM mode (every block then has exactly
+    unit average power) and w = pmf in i.i.d. mode.
+    Input bits that do not fill a whole block stay buffered (they go out with the next bytes).
+    """
+
+    def __init__(self, model="qam16", snr_db=10.0, n=256, mode=MODE_CCDM, floor=1e-3,
+                 points_per_symbol=shaping.DEFAULT_POINTS_PER_SYMBOL, threads=1, seed=0, pmf=None,
+                 constellation=None, sampler="matched", steps=10):
+        _check_common(n, mode, floor, points_per_symbol, threads, seed)
+        snr = shaping._check_snr(snr_db)
+        self._n, self._mode, self._floor = int(n), int(mode), float(floor)
+        self._model, self._pps, self._threads, self._seed = model, int(points_per_symbol), int(threads), int(seed)
+        self._sampler_name, self._steps = sampler, int(steps)
+        explicit = pmf is not None
+        self._base_points, self._kernel = shaping.resolve_constellation(
+            model, constellation, need_pmf=not explicit, threads=self._threads)
+        m = self._base_points.size
+        if self._floor >= 1.0 / m:
+            raise ValueError(f"floor must lie in [0, 1/M) = [0, {1.0 / m:.6g}) for M = {m}, got {floor}")
+        self._explicit = explicit
+        if explicit:
+            p = self._check_pmf(pmf)
+        else:
+            p = self._compute_pmf(snr)
+        self._shape = _Shape(p, self._n, self._mode, self._base_points, snr)
+
+        gr.basic_block.__init__(self, name="ddpm_shaper", in_sig=[np.uint8], out_sig=[np.complex64])
+        self.set_output_multiple(self._n)
+        self.message_port_register_out(pmt.intern(PMF_KEY))
+        self._lock = threading.Lock()          # guards _pending
+        self._compute_lock = threading.Lock()  # serialises PMF computations (the kernel is single-caller)
+        self._ticket = 0
+        self._pending = None
+        self._announce = True
+        self._bits = np.zeros(0, dtype=np.uint8)
+        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+        self._pmt_key = pmt.intern(PMF_KEY)
+        self._srcid = pmt.intern("ddpm_shaper")
+
+    # ------------------------------------------------------------------ PMF
+    def _check_pmf(self, pmf):
+        m = self._base_points.size
+        try:
+            arr = np.asarray(pmf, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError):
+            raise ValueError(f"pmf must be a list of {m} numbers, got {pmf!r}") from None
+        if arr.size != m:
+            raise ValueError(f"pmf has {arr.size} entries but the constellation has M = {m} points")
+        return _as_pmf(arr)
+
+    def _compute_pmf(self, snr):
+        model = self._kernel if self._kernel is not None else self._model
+        return shaping.ddpm_pmf(model, snr, points_per_symbol=self._pps, sampler=self._sampler_name,
+                                steps=self._steps, seed=self._seed, floor=self._floor, threads=self._threads)
+
+    def _install(self, ticket, shape):
+        with self._lock:
+            if ticket == self._ticket:      # a later request has not overtaken this one
+                self._pending = shape
+
+    def set_snr_db(self, snr_db):
+        """Recompute the DDPM PMF at a new SNR (in the caller's thread, outside the work lock) and swap it in at
+        the next block boundary. With an explicit pmf the value is only recorded (the PMF does not depend on
+        it). ValueError for a non-finite value (the running PMF stays)."""
+        snr = shaping._check_snr(snr_db)
+        with self._compute_lock:
+            self._ticket += 1
+            ticket = self._ticket
+            if self._explicit:
+                p = self._latest_shape().pmf
+            else:
+                p = self._compute_pmf(snr)
+            shape = _Shape(p, self._n, self._mode, self._base_points, snr)
+            self._install(ticket, shape)
+
+    def set_pmf(self, pmf):
+        """Replace the PMF by an explicit one (list of M numbers), from then on fixed; swapped in at the next
+        block boundary."""
+        with self._compute_lock:
+            p = self._check_pmf(pmf)
+            self._ticket += 1
+            ticket = self._ticket
+            self._explicit = True
+            shape = _Shape(p, self._n, self._mode, self._base_points, self._latest_shape().snr_db)
+            self._install(ticket, shape)
+
+    def _latest_shape(self):
+        with self._lock:
+            return self._pending if self._pending is not None else self._shape
+
+    # -------------------------------------------------------------- getters
+    def pmf(self):
+        """float64 [M]: the PMF of the most recent setting (the one in use or about to be swapped in)."""
+        return self._latest_shape().pmf.copy()
+
+    def counts(self):
+        """int64 [M]: the CCDM composition n_i (Σ = n)."""
+        return self._latest_shape().counts.copy()
+
+    def bits_per_block(self):
+        """int: k, input bits per block of n symbols."""
+        return self._latest_shape().ccdm.k
+
+    def rate(self):
+        """float: k/n, input bits per output symbol (both modes consume input at this rate)."""
+        return self._latest_shape().ccdm.rate
+
+    def entropy(self):
+        """float: H(P) in bits of the PMF (the i.i.d. mode's symbol entropy)."""
+        return entropy_bits(self._latest_shape().pmf)
+
+    def points(self):
+        """complex64 [M]: the output points (constellation times scale())."""
+        return self._latest_shape().points.copy()
+
+    def scale(self):
+        """float: the power normalisation factor applied to the model's constellation."""
+        return self._latest_shape().scale
+
+    def snr_db(self):
+        return self._latest_shape().snr_db
+
+    def block_length(self):
+        return self._n
+
+    def mode(self):
+        return self._mode
+
+    # ----------------------------------------------------------- scheduling
+    def forecast(self, noutput_items, ninputs):
+        st = self._shape
+        need_bits = (noutput_items // self._n) * st.ccdm.k - self._bits.size
+        return [max(0, -(-need_bits // 8))] * ninputs
+
+    def general_work(self, input_items, output_items):
+        inp, out = input_items[0], output_items[0]
+        n = self._n
+        nblocks = len(out) // n
+        if nblocks == 0:
+            return 0
+        # take just the bytes the output room can use, with the k in effect now
+        need = nblocks * self._shape.ccdm.k - self._bits.size
+        take = min(len(inp), max(0, -(-need // 8)))
+        if take:
+            self._bits = np.concatenate([self._bits, np.unpackbits(inp[:take])])
+            self.consume(0, take)
+        produced, used = 0, 0
+        for b in range(nblocks):
+            with self._lock:
+                if self._pending is not None:
+                    self._shape, self._pending = self._pending, None
+                    self._announce = True
+            st = self._shape
+            k = st.ccdm.k
+            if self._bits.size - used < k:
+                break
+            if self._mode == MODE_CCDM:
+                sym = st.ccdm.encode(self._bits[used:used + k])
+            else:
+                u = self._rng.random(n) * st.cdf[-1]
+                sym = np.searchsorted(st.cdf, u, side="right")
+            used += k
+            out[produced:produced + n] = st.points[sym]
+            if self._announce:
+                self._announce = False
+                self.add_item_tag(0, self.nitems_written(0) + produced, self._pmt_key, st.msg, self._srcid)
+                self.message_port_pub(self._pmt_key, st.msg)
+            produced += n
+        if used:
+            self._bits = self._bits[used:]
+        return produced
