@@ -1,4 +1,4 @@
-"""Probabilistic shaping helpers: the DDPM-derived PMF, Maxwell–Boltzmann PMFs, mutual information, and the
+"""Probabilistic shaping helpers: the DDPM-derived PMF, the MI-optimal Maxwell–Boltzmann PMF, and the
 PMT encoding the shaper and the CCDM dematcher use to agree on a composition.
 
 No torch or onnxruntime here: the DDPM PMF runs the C++ kernel (``gnuradio.ddpm.ddpm_sampler``).
@@ -11,10 +11,11 @@ import re
 import numpy as np
 
 from . import constellations
+from .baselines import maxwell_boltzmann_pmf, mb_optimal_lambda
 from .ccdm import _as_pmf, entropy_bits, quantise_pmf
 
 __all__ = ["apply_floor", "ddpm_pmf", "open_model", "maxwell_boltzmann_pmf", "mb_pmf_for_snr",
-           "mutual_information", "normalise_power", "composition_to_pmt", "pmt_to_composition",
+           "normalise_power", "composition_to_pmt", "pmt_to_composition",
            "resolve_constellation", "entropy_bits", "quantise_pmf", "DEFAULT_POINTS_PER_SYMBOL"]
 
 DEFAULT_POINTS_PER_SYMBOL = 512
@@ -64,91 +65,14 @@ def normalise_power(points, weights):
     return scale, pts * scale
 
 
-def maxwell_boltzmann_pmf(points, lam):
-    """Maxwell–Boltzmann PMF P_i ∝ exp(−λ·|x_i|²).
+def mb_pmf_for_snr(points, snr_db):
+    """Maxwell–Boltzmann PMF whose λ maximises the mutual information at ``snr_db`` (SNR = Es/N0 with Es under
+    the shaped PMF), from ``baselines.mb_optimal_lambda`` (golden-section search on the Gauss–Hermite MI).
 
-    points: complex [M] (used as given; unit average power under the uniform PMF is the usual convention);
-    lam: float ≥ 0 (0 = uniform). Returns float64 [M].
+    points: complex [M]; snr_db: float. Returns (pmf float64 [M], lam float, mi float bits).
     """
-    pts = np.asarray(points, dtype=np.complex128).reshape(-1)
-    lam = float(lam)
-    if not math.isfinite(lam) or lam < 0:
-        raise ValueError(f"Maxwell-Boltzmann lambda must be a finite number >= 0, got {lam}")
-    e = np.abs(pts) ** 2
-    logits = -lam * (e - e.min())
-    p = np.exp(logits)
-    return p / p.sum()
-
-
-def mutual_information(points, pmf, snr_db, *, samples_per_symbol=None, seed=0):
-    """Mutual information I(X; Y) in bits of a discrete input on complex AWGN, by stratified Monte Carlo.
-
-    The points are first scaled to unit average power under ``pmf``; the complex noise variance is
-    10^(−snr_db/10) (SNR = Es/N0). For each symbol i, K noise draws z_ik (independent across symbols, and the
-    same for every call with the same seed and M, K, so the estimate is a smooth function of the PMF and of λ):
-    I = Σ_i P_i · mean_k log2( exp(−|z_ik|²/σ²) / Σ_j P_j·exp(−|x_i + z_ik − x_j|²/σ²) ).
-
-    points: complex [M]; pmf: float [M]; snr_db: float; samples_per_symbol: K (default max(256, 65536 // M)).
-    Returns float (bits per channel use). Standard error ≈ s/√(M·K) with s the per-draw standard deviation of
-    the log-ratio (≲ 1.5 bits): about 0.006 bit at the default K.
-    """
-    w = _as_pmf(pmf)
-    pts = np.asarray(points, dtype=np.complex128).reshape(-1)
-    if pts.size != w.size:
-        raise ValueError(f"points ({pts.size}) and pmf ({w.size}) differ in length")
-    if not math.isfinite(float(snr_db)):
-        raise ValueError(f"snr_db must be finite, got {snr_db}")
-    _, x = normalise_power(pts, w)
-    m = x.size
-    k = int(samples_per_symbol) if samples_per_symbol else max(256, 65536 // m)
-    sigma2 = 10.0 ** (-float(snr_db) / 10.0)
-    rng = np.random.default_rng(seed)
-    zall = (rng.standard_normal((m, k)) + 1j * rng.standard_normal((m, k))) * math.sqrt(sigma2 / 2)
-    support = np.flatnonzero(w > 0)
-    logw = np.log(w[support])
-    total = 0.0
-    for i in support:
-        z = zall[i]
-        y = x[i] + z                                               # [K]
-        d = -np.abs(y[:, None] - x[None, support]) ** 2 / sigma2   # [K, S]
-        a = d + logw[None, :]
-        amax = a.max(axis=1, keepdims=True)
-        log_mix = amax[:, 0] + np.log(np.exp(a - amax).sum(axis=1))
-        total += w[i] * np.mean((-np.abs(z) ** 2 / sigma2) - log_mix)
-    return float(total / math.log(2.0))
-
-
-def mb_pmf_for_snr(points, snr_db, *, lam_max=8.0, samples_per_symbol=None, seed=0):
-    """Maxwell–Boltzmann PMF whose λ maximises the mutual information at ``snr_db``.
-
-    λ is searched on [0, lam_max] (points as given, usually unit power under the uniform PMF): a grid of 17
-    values, then golden-section refinement around the best, on the fixed-seed Monte Carlo estimate of
-    ``mutual_information`` (so the search is deterministic). Returns (pmf float64 [M], lam float, mi float bits).
-    """
-    pts = np.asarray(points, dtype=np.complex128).reshape(-1)
-
-    def f(lam):
-        return mutual_information(pts, maxwell_boltzmann_pmf(pts, lam), snr_db,
-                                  samples_per_symbol=samples_per_symbol, seed=seed)
-
-    grid = np.linspace(0.0, lam_max, 17)
-    vals = [f(v) for v in grid]
-    j = int(np.argmax(vals))
-    a, b = grid[max(j - 1, 0)], grid[min(j + 1, grid.size - 1)]
-    g = (math.sqrt(5) - 1) / 2
-    c, d = b - g * (b - a), a + g * (b - a)
-    fc, fd = f(c), f(d)
-    for _ in range(12):
-        if fc >= fd:
-            b, d, fd = d, c, fc
-            c = b - g * (b - a)
-            fc = f(c)
-        else:
-            a, c, fc = c, d, fd
-            d = a + g * (b - a)
-            fd = f(d)
-    best = max([(vals[j], grid[j]), (fc, c), (fd, d)])
-    return maxwell_boltzmann_pmf(pts, best[1]), float(best[1]), float(best[0])
+    lam, mi = mb_optimal_lambda(points, snr_db)
+    return maxwell_boltzmann_pmf(points, lam), float(lam), float(mi)
 
 
 # ----------------------------------------------------------------------------------------- model handling
