@@ -8,29 +8,91 @@
 #ifndef INCLUDED_DDPM_DENOISER_CC_IMPL_H
 #define INCLUDED_DDPM_DENOISER_CC_IMPL_H
 
+#include <gnuradio/ddpm/ddpm_sampler.h>
 #include <gnuradio/ddpm/denoiser_cc.h>
+#include <gnuradio/ddpm/model.h>
+#include <pmt/pmt.h>
+#include <atomic>
+#include <vector>
 
 namespace gr {
-  namespace ddpm {
+namespace ddpm {
 
-    class denoiser_cc_impl : public denoiser_cc
-    {
-     private:
-      // Nothing to declare in this block.
+class denoiser_cc_impl : public denoiser_cc
+{
+private:
+    // configuration (protected by d_setlock)
+    std::string d_path;
+    model::sptr d_model;
+    std::unique_ptr<kernel::ddpm_sampler> d_kernel;
+    kernel::sampler_config d_cfg;
+    int d_batch;
+    double d_snr_db; // parameter; NaN = unknown
+    int d_equalize;
+    int d_output;
+    double d_ps;       // model power_scale
+    double d_kurtosis; // E|c|^4 / (E|c|^2)^2 of the model's constellation (0 when none)
 
-     public:
-      denoiser_cc_impl(const std::string& model, int sampler, int steps, float eta, int batch, int threads, unsigned long seed, float snr_db, int equalize, int output);
-      ~denoiser_cc_impl();
+    // channel state from tags (applies from its tagged sample on)
+    gr_complex d_h;
+    double d_tag_snr_db; // NaN until a snr_db tag arrives
+    double d_kappa_t, d_kappa_r, d_power;
+    double d_est_var; // last data-based estimate of the effective noise (physical units), NaN = none
 
-      // Where all the action really happens
-      int work(
-              int noutput_items,
-              gr_vector_const_void_star &input_items,
-              gr_vector_void_star &output_items
-      );
-    };
+    // scratch
+    std::vector<gr_complex> d_x, d_y;
+    std::vector<float> d_nv;
+    std::vector<uint8_t> d_src; // per-sample noise source (for estimation)
 
-  } // namespace ddpm
+    // statistics / debugging
+    std::atomic<double> d_last_nv;
+    std::atomic<int> d_last_source; // 0 snr_db, 1 tags, 2 estimate
+    int d_logged_source;
+    double d_work_s, d_kernel_s;
+    uint64_t d_items;
+    bool d_warned_tag;
+
+    static void check_sampler(int sampler);
+    static void check_steps(int steps);
+    static void check_eta(float eta);
+    static void check_snr(double snr_db);
+    void apply_tag(const tag_t& tag);
+    double estimate_noise(const gr_complex* x, size_t n) const;
+    void log_source(int source);
+
+public:
+    denoiser_cc_impl(const std::string& model,
+                     int sampler,
+                     int steps,
+                     float eta,
+                     int batch,
+                     int threads,
+                     uint64_t seed,
+                     double snr_db,
+                     int equalize,
+                     int output);
+    ~denoiser_cc_impl() override;
+
+    void set_snr_db(double snr_db) override;
+    double snr_db() const override;
+    void set_sampler(int sampler) override;
+    int sampler() const override;
+    void set_steps(int steps) override;
+    int steps() const override;
+    void set_eta(float eta) override;
+    float eta() const override;
+    std::string model_path() const override { return d_path; }
+    double throughput() const override;
+    double kernel_throughput() const override;
+    double last_noise_var() const override { return d_last_nv.load(); }
+    std::string noise_source() const override;
+
+    int work(int noutput_items,
+             gr_vector_const_void_star& input_items,
+             gr_vector_void_star& output_items) override;
+};
+
+} // namespace ddpm
 } // namespace gr
 
 #endif /* INCLUDED_DDPM_DENOISER_CC_IMPL_H */

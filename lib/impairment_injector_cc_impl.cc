@@ -90,7 +90,9 @@ impairment_injector_cc::sptr impairment_injector_cc::make(double snr_db,
                                                           int fading,
                                                           int coherence_len,
                                                           int noise,
-                                                          uint64_t seed)
+                                                          uint64_t seed,
+                                                          int antennas,
+                                                          int csi)
 {
     const impairment_params p(snr_db,
                               kappa_t,
@@ -101,7 +103,9 @@ impairment_injector_cc::sptr impairment_injector_cc::make(double snr_db,
                               fading,
                               coherence_len,
                               noise,
-                              seed);
+                              seed,
+                              antennas,
+                              csi);
     p.validate(); // throws before any block is made
     return gnuradio::make_block_sptr<impairment_injector_cc_impl>(p);
 }
@@ -112,9 +116,12 @@ impairment_injector_cc_impl::impairment_injector_cc_impl(const impairment_params
                      gr::io_signature::make(1, 1, sizeof(gr_complex))),
       d_params(p),
       d_rng(p.seed),
-      d_h(1.0f, 0.0f),
+      d_g_re(1.0),
+      d_g_im(0.0),
+      d_h_norm2(1.0),
       d_block_left(0),
       d_h_tag_pending(true),
+      d_ant_tag_pending(p.antennas != 1),
       d_snr_tag_pending(true),
       d_kt_tag_pending(true),
       d_kr_tag_pending(true),
@@ -123,11 +130,15 @@ impairment_injector_cc_impl::impairment_injector_cc_impl(const impairment_params
       d_key_snr_db(pmt::intern("snr_db")),
       d_key_kappa_t(pmt::intern("kappa_t")),
       d_key_kappa_r(pmt::intern("kappa_r")),
-      d_key_power(pmt::intern("power"))
+      d_key_power(pmt::intern("power")),
+      d_key_h_norm2(pmt::intern("h_norm2")),
+      d_key_antennas(pmt::intern("antennas"))
 {
     d_params.validate();
+    for (int a = 0; a < MAX_ANTENNAS; a++)
+        d_h_re[a] = d_h_im[a] = d_w_re[a] = d_w_im[a] = 0.0;
     if (d_params.fading == FADING_NONE)
-        d_block_left = std::numeric_limits<int64_t>::max();
+        fixed_channel();
     d_logger->trace("impairment injector: {:s}", d_params.to_string());
 }
 
@@ -144,17 +155,89 @@ void impairment_injector_cc_impl::install(const impairment_params& p_in)
     d_kt_tag_pending |= (p.kappa_t != old.kappa_t);
     d_kr_tag_pending |= (p.kappa_r != old.kappa_r);
     d_power_tag_pending |= (p.power != old.power);
-    if (p.fading != old.fading || (p.fading == FADING_RAYLEIGH && p.coherence_len != old.coherence_len)) {
+    d_ant_tag_pending |= (p.antennas != old.antennas);
+    if (p.fading != old.fading || p.antennas != old.antennas ||
+        (p.fading == FADING_RAYLEIGH && p.coherence_len != old.coherence_len)) {
         // a new coherence block starts at the next sample
-        if (p.fading == FADING_RAYLEIGH) {
+        if (p.fading == FADING_RAYLEIGH)
             d_block_left = 0; // draws h (and flags its tag) at the next sample
-        } else {
-            d_h = gr_complex(1.0f, 0.0f);
-            d_block_left = std::numeric_limits<int64_t>::max();
-            d_h_tag_pending = true;
-        }
+        else
+            fixed_channel();
+    } else if (p.csi != old.csi) {
+        // same channel, new precoder: new g from the next sample on
+        update_precoder();
+        d_h_tag_pending = true;
     }
     d_logger->trace("impairment injector: parameters now {:s}", d_params.to_string());
+}
+
+void impairment_injector_cc_impl::fixed_channel()
+{
+    const int nt = d_params.antennas;
+    const double v = (nt == 1) ? 1.0 : 1.0 / std::sqrt(static_cast<double>(nt));
+    for (int a = 0; a < nt; a++) {
+        d_h_re[a] = v;
+        d_h_im[a] = 0.0;
+    }
+    update_precoder();
+    d_block_left = std::numeric_limits<int64_t>::max();
+    d_h_tag_pending = true;
+}
+
+void impairment_injector_cc_impl::draw_channel()
+{
+    const int nt = d_params.antennas;
+    for (int a = 0; a < nt; a++) {
+        // CN(0, 1); float-rounded like the single-antenna h always was
+        d_h_re[a] = static_cast<float>(d_rng.normal() * 0.70710678118654752440);
+        d_h_im[a] = static_cast<float>(d_rng.normal() * 0.70710678118654752440);
+    }
+    update_precoder();
+    d_block_left = d_params.coherence_len;
+    d_h_tag_pending = true;
+}
+
+void impairment_injector_cc_impl::update_precoder()
+{
+    const int nt = d_params.antennas;
+    double n2 = 0.0;
+    for (int a = 0; a < nt; a++)
+        n2 += d_h_re[a] * d_h_re[a] + d_h_im[a] * d_h_im[a];
+    d_h_norm2 = n2;
+    const double eq = 1.0 / std::sqrt(static_cast<double>(nt)); // 1 for one antenna
+    double g_re, g_im;
+    if (d_params.fading == FADING_NONE) {
+        // h = w = (1, ..., 1)/sqrt(N_t) with or without CSI: g = 1
+        for (int a = 0; a < nt; a++) {
+            d_w_re[a] = eq;
+            d_w_im[a] = 0.0;
+        }
+        g_re = 1.0;
+        g_im = 0.0;
+    } else if (d_params.csi && n2 > 0.0) {
+        // maximum-ratio transmission w = conj(h)/||h||: g = ||h||, real
+        const double nrm = std::sqrt(n2);
+        for (int a = 0; a < nt; a++) {
+            d_w_re[a] = d_h_re[a] / nrm;
+            d_w_im[a] = -d_h_im[a] / nrm;
+        }
+        g_re = nrm;
+        g_im = 0.0;
+    } else {
+        // equal power w = (1, ..., 1)/sqrt(N_t): g = sum(h)/sqrt(N_t) (= h for one antenna)
+        g_re = g_im = 0.0;
+        for (int a = 0; a < nt; a++) {
+            d_w_re[a] = eq;
+            d_w_im[a] = 0.0;
+            g_re += d_h_re[a];
+            g_im += d_h_im[a];
+        }
+        g_re *= eq;
+        g_im *= eq;
+    }
+    // the applied gain is exactly the value that the "h" tag carries
+    d_g_re = static_cast<float>(g_re);
+    d_g_im = static_cast<float>(g_im);
 }
 
 impairment_params impairment_injector_cc_impl::params() const
@@ -185,6 +268,8 @@ DDPM_INJ_GETTER(int, fading)
 DDPM_INJ_GETTER(int, coherence_len)
 DDPM_INJ_GETTER(int, noise)
 DDPM_INJ_GETTER(uint64_t, seed)
+DDPM_INJ_GETTER(int, antennas)
+DDPM_INJ_GETTER(int, csi)
 #undef DDPM_INJ_GETTER
 
 #define DDPM_INJ_SETTER(type, name)                                  \
@@ -204,6 +289,8 @@ DDPM_INJ_SETTER(double, full_scale)
 DDPM_INJ_SETTER(int, fading)
 DDPM_INJ_SETTER(int, coherence_len)
 DDPM_INJ_SETTER(int, noise)
+DDPM_INJ_SETTER(int, antennas)
+DDPM_INJ_SETTER(int, csi)
 #undef DDPM_INJ_SETTER
 
 int impairment_injector_cc_impl::work(int noutput_items,
@@ -225,11 +312,17 @@ int impairment_injector_cc_impl::work(int noutput_items,
         add_item_tag(0, n0, d_key_kappa_r, pmt::from_double(d_params.kappa_r), src);
     if (d_power_tag_pending)
         add_item_tag(0, n0, d_key_power, pmt::from_double(d_params.power), src);
+    if (d_ant_tag_pending)
+        add_item_tag(0, n0, d_key_antennas, pmt::from_long(d_params.antennas), src);
     d_snr_tag_pending = d_kt_tag_pending = d_kr_tag_pending = d_power_tag_pending = false;
+    d_ant_tag_pending = false;
 
     const impairment_params& p = d_params;
+    const int nt = p.antennas;
+    // one antenna without CSI: the single-antenna channel h (x + eta_t), in exactly its arithmetic
+    const bool siso = (nt == 1 && !p.csi);
     const double sqrt_p = std::sqrt(p.power);
-    const double sd_t = std::sqrt(p.kappa_t * p.power / 2.0); // per real dimension
+    const double sd_t = std::sqrt(p.kappa_t * p.power / 2.0 / nt); // per real dimension and antenna
     const double kr_p = p.kappa_r * p.power;
     const double sd_n = std::sqrt(p.noise_var() / 2.0);
     const bool laplacian = (p.noise == NOISE_LAPLACIAN);
@@ -244,24 +337,18 @@ int impairment_injector_cc_impl::work(int noutput_items,
         return (k + 0.5) * delta;
     };
 
-    double h_re = d_h.real(), h_im = d_h.imag();
-    double sd_r = std::sqrt(kr_p * (h_re * h_re + h_im * h_im) / 2.0);
+    double sd_r = std::sqrt(kr_p * (d_g_re * d_g_re + d_g_im * d_g_im) / 2.0);
 
     for (int i = 0; i < noutput_items; i++) {
         if (d_block_left <= 0) {
-            // new Rayleigh coherence block: h ~ CN(0, 1)
-            h_re = d_rng.normal() * 0.70710678118654752440;
-            h_im = d_rng.normal() * 0.70710678118654752440;
-            d_h = gr_complex(static_cast<float>(h_re), static_cast<float>(h_im));
-            // apply exactly the value that the tag carries
-            h_re = d_h.real();
-            h_im = d_h.imag();
-            sd_r = std::sqrt(kr_p * (h_re * h_re + h_im * h_im) / 2.0);
-            d_block_left = p.coherence_len;
-            d_h_tag_pending = true;
+            // new Rayleigh coherence block: h ~ CN(0, I)
+            draw_channel();
+            sd_r = std::sqrt(kr_p * (d_g_re * d_g_re + d_g_im * d_g_im) / 2.0);
         }
         if (d_h_tag_pending) {
-            add_item_tag(0, n0 + i, d_key_h, pmt::from_complex(h_re, h_im), src);
+            add_item_tag(0, n0 + i, d_key_h, pmt::from_complex(d_g_re, d_g_im), src);
+            if (nt > 1)
+                add_item_tag(0, n0 + i, d_key_h_norm2, pmt::from_double(d_h_norm2), src);
             d_h_tag_pending = false;
         }
         if (rayleigh)
@@ -274,12 +361,28 @@ int impairment_injector_cc_impl::work(int noutput_items,
         }
         x_re *= sqrt_p;
         x_im *= sqrt_p;
-        if (sd_t > 0.0) {
-            x_re += sd_t * d_rng.normal();
-            x_im += sd_t * d_rng.normal();
+        const double g_re = d_g_re, g_im = d_g_im;
+        double y_re, y_im;
+        if (siso) {
+            if (sd_t > 0.0) {
+                x_re += sd_t * d_rng.normal();
+                x_im += sd_t * d_rng.normal();
+            }
+            y_re = g_re * x_re - g_im * x_im;
+            y_im = g_re * x_im + g_im * x_re;
+        } else {
+            // h^T (w x + eta_t) = g x + sum_a h_a eta_t,a
+            y_re = g_re * x_re - g_im * x_im;
+            y_im = g_re * x_im + g_im * x_re;
+            if (sd_t > 0.0) {
+                for (int a = 0; a < nt; a++) {
+                    const double e_re = sd_t * d_rng.normal();
+                    const double e_im = sd_t * d_rng.normal();
+                    y_re += d_h_re[a] * e_re - d_h_im[a] * e_im;
+                    y_im += d_h_re[a] * e_im + d_h_im[a] * e_re;
+                }
+            }
         }
-        double y_re = h_re * x_re - h_im * x_im;
-        double y_im = h_re * x_im + h_im * x_re;
         if (sd_r > 0.0) {
             y_re += sd_r * d_rng.normal();
             y_im += sd_r * d_rng.normal();

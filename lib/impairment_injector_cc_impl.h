@@ -40,11 +40,19 @@ private:
 class impairment_injector_cc_impl : public impairment_injector_cc
 {
 private:
+    static constexpr int MAX_ANTENNAS = 64;
+
     impairment_params d_params;
     impairment_rng d_rng;
-    gr_complex d_h;          // channel gain of the current coherence block
+    // channel of the current coherence block: h (antennas entries, float-rounded values), precoder w,
+    // effective gain g = h^T w (float-rounded: the value the "h" tag carries), ||h||^2
+    double d_h_re[MAX_ANTENNAS], d_h_im[MAX_ANTENNAS];
+    double d_w_re[MAX_ANTENNAS], d_w_im[MAX_ANTENNAS];
+    double d_g_re, d_g_im;
+    double d_h_norm2;
     int64_t d_block_left;    // samples left in the current coherence block (0: draw a new h)
-    bool d_h_tag_pending;    // emit "h" at the next produced sample
+    bool d_h_tag_pending;    // emit "h" (and "h_norm2" when antennas > 1) at the next produced sample
+    bool d_ant_tag_pending;  // emit "antennas" ...
     bool d_snr_tag_pending;  // emit "snr_db" ...
     bool d_kt_tag_pending;   // ... "kappa_t"
     bool d_kr_tag_pending;   // ... "kappa_r"
@@ -54,9 +62,17 @@ private:
     const pmt::pmt_t d_key_kappa_t;
     const pmt::pmt_t d_key_kappa_r;
     const pmt::pmt_t d_key_power;
+    const pmt::pmt_t d_key_h_norm2;
+    const pmt::pmt_t d_key_antennas;
 
     //! validate \p p, then install it (seed kept), flag tags of changed values; caller holds d_setlock
     void install(const impairment_params& p);
+    //! fading off: h = (1, ..., 1)/sqrt(N_t), held for ever; flags the "h" tag
+    void fixed_channel();
+    //! Rayleigh: draw a new h (2 N_t normals, antenna by antenna, re then im); flags the "h" tag
+    void draw_channel();
+    //! w, g and ||h||^2 from h, csi and fading
+    void update_precoder();
 
 public:
     impairment_injector_cc_impl(const impairment_params& p);
@@ -75,6 +91,8 @@ public:
     int coherence_len() const override;
     int noise() const override;
     uint64_t seed() const override;
+    int antennas() const override;
+    int csi() const override;
 
     void set_snr_db(double snr_db) override;
     void set_kappa_t(double kappa_t) override;
@@ -85,6 +103,8 @@ public:
     void set_fading(int fading) override;
     void set_coherence_len(int coherence_len) override;
     void set_noise(int noise) override;
+    void set_antennas(int antennas) override;
+    void set_csi(int csi) override;
 
     int work(int noutput_items,
              gr_vector_const_void_star& input_items,

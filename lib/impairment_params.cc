@@ -57,7 +57,9 @@ impairment_params::impairment_params(double snr_db_,
                                      int fading_,
                                      int coherence_len_,
                                      int noise_,
-                                     uint64_t seed_)
+                                     uint64_t seed_,
+                                     int antennas_,
+                                     int csi_)
     : snr_db(snr_db_),
       kappa_t(kappa_t_),
       kappa_r(kappa_r_),
@@ -67,14 +69,17 @@ impairment_params::impairment_params(double snr_db_,
       fading(fading_),
       coherence_len(coherence_len_),
       noise(noise_),
-      seed(seed_)
+      seed(seed_),
+      antennas(antennas_),
+      csi(csi_)
 {
 }
 
 std::vector<std::string> impairment_params::names()
 {
     return { "snr_db",     "kappa_t", "kappa_r",       "power", "quant_bits",
-             "full_scale", "fading",  "coherence_len", "noise", "seed" };
+             "full_scale", "fading",  "coherence_len", "noise", "seed",
+             "antennas",   "csi" };
 }
 
 double impairment_params::value(const std::string& name) const
@@ -99,6 +104,10 @@ double impairment_params::value(const std::string& name) const
         return noise;
     if (name == "seed")
         return static_cast<double>(seed);
+    if (name == "antennas")
+        return antennas;
+    if (name == "csi")
+        return csi;
     throw std::invalid_argument("impairment_params: unknown parameter name '" + name + "'");
 }
 
@@ -114,15 +123,28 @@ void impairment_params::validate() const
     check_range("coherence_len", coherence_len, 1, 1 << 30);
     check_choice(
         "noise", noise, "0 (NOISE_GAUSSIAN, 'gaussian') or 1 (NOISE_LAPLACIAN, 'laplacian')");
+    check_range("antennas", antennas, 1, 64);
+    check_choice("csi", csi, "0 (no CSI, equal power) or 1 (CSI, maximum-ratio transmission)");
 }
 
 double impairment_params::noise_var() const { return power * std::pow(10.0, -snr_db / 10.0); }
 
-double impairment_params::effective_noise_var(double h_abs2) const
+double impairment_params::effective_noise_var(double h_abs2, double h_norm2) const
 {
-    if (!(h_abs2 > 0.0))
+    if (!(h_abs2 > 0.0) || !std::isfinite(h_abs2) || std::isnan(h_norm2))
         return std::numeric_limits<double>::infinity();
-    return kappa_t + kappa_r + std::pow(10.0, -snr_db / 10.0) / h_abs2;
+    const double nt = antennas;
+    if (!(h_norm2 >= 0.0)) {
+        // only g is known: E[||h||^2 | g]
+        if (antennas == 1 || csi)
+            h_norm2 = h_abs2;
+        else if (fading == FADING_NONE)
+            h_norm2 = 1.0;
+        else
+            h_norm2 = h_abs2 + (nt - 1.0);
+    }
+    const double tx = (antennas == 1) ? kappa_t : kappa_t * h_norm2 / (nt * h_abs2);
+    return tx + kappa_r + std::pow(10.0, -snr_db / 10.0) / h_abs2;
 }
 
 std::string impairment_params::to_string() const
@@ -132,7 +154,8 @@ std::string impairment_params::to_string() const
        << " power=" << power << " quant_bits=" << quant_bits << " full_scale=" << full_scale
        << " fading=" << (fading == FADING_RAYLEIGH ? "rayleigh" : "none")
        << " coherence_len=" << coherence_len
-       << " noise=" << (noise == NOISE_LAPLACIAN ? "laplacian" : "gaussian") << " seed=" << seed;
+       << " noise=" << (noise == NOISE_LAPLACIAN ? "laplacian" : "gaussian") << " seed=" << seed
+       << " antennas=" << antennas << " csi=" << csi;
     return os.str();
 }
 

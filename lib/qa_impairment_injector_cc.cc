@@ -130,6 +130,10 @@ BOOST_AUTO_TEST_CASE(test_impairment_params_validate_bounds)
         { impairment_params(20.0, 0.0, 0.0, 1.0, 0, 1.5, 2), "fading" },
         { impairment_params(20.0, 0.0, 0.0, 1.0, 0, 1.5, 1, 0), "coherence_len" },
         { impairment_params(20.0, 0.0, 0.0, 1.0, 0, 1.5, 0, 10, -1), "noise" },
+        { impairment_params(20.0, 0.0, 0.0, 1.0, 0, 1.5, 0, 10, 0, 0, 0), "antennas" },
+        { impairment_params(20.0, 0.0, 0.0, 1.0, 0, 1.5, 0, 10, 0, 0, 65), "antennas" },
+        { impairment_params(20.0, 0.0, 0.0, 1.0, 0, 1.5, 0, 10, 0, 0, 4, 2), "csi" },
+        { impairment_params(20.0, 0.0, 0.0, 1.0, 0, 1.5, 0, 10, 0, 0, 4, -1), "csi" },
     };
     for (const auto& c : bad) {
         bool thrown = false;
@@ -147,6 +151,19 @@ BOOST_AUTO_TEST_CASE(test_impairment_params_validate_bounds)
     auto blk = impairment_injector_cc::make();
     BOOST_CHECK_THROW(blk->set_quant_bits(20), std::invalid_argument);
     BOOST_CHECK_EQUAL(blk->quant_bits(), 0); // unchanged after a rejected setter
+    BOOST_CHECK_NO_THROW(impairment_params(20.0, 0.0, 0.0, 1.0, 0, 1.5, 1, 1, 0, 0, 64, 1).validate());
+    BOOST_CHECK_EQUAL(ok.antennas, 1);
+    BOOST_CHECK_EQUAL(ok.csi, 0);
+    BOOST_CHECK_THROW(
+        impairment_injector_cc::make(20.0, 0.0, 0.0, 1.0, 0, 1.5, 0, 1000, 0, 0, 65), std::invalid_argument);
+    BOOST_CHECK_THROW(blk->set_antennas(0), std::invalid_argument);
+    BOOST_CHECK_THROW(blk->set_csi(3), std::invalid_argument);
+    BOOST_CHECK_EQUAL(blk->antennas(), 1);
+    BOOST_CHECK_EQUAL(blk->csi(), 0);
+    blk->set_antennas(8);
+    blk->set_csi(1);
+    BOOST_CHECK_EQUAL(blk->antennas(), 8);
+    BOOST_CHECK_EQUAL(blk->params().csi, 1);
 }
 
 BOOST_AUTO_TEST_CASE(test_impairment_injector_cc_identity_and_tags)
@@ -228,6 +245,93 @@ BOOST_AUTO_TEST_CASE(test_impairment_injector_cc_noise_power)
         acc += std::norm(y[i] - x[i]);
     const double measured = acc / n;
     BOOST_CHECK_CLOSE_FRACTION(measured, 0.1, 5.0 / std::sqrt(double(n)));
+}
+
+BOOST_AUTO_TEST_CASE(test_impairment_injector_cc_one_antenna_unchanged)
+{
+    // antennas = 1, csi = 0 given explicitly: the same samples as the single-antenna default
+    const auto x = qpsk(3000);
+    auto a = impairment_injector_cc::make(5.0, 0.05, 0.02, 1.0, 0, 1.5, FADING_RAYLEIGH, 7, 0, 11);
+    auto b = impairment_injector_cc::make(5.0, 0.05, 0.02, 1.0, 0, 1.5, FADING_RAYLEIGH, 7, 0, 11, 1, 0);
+    const auto ya = run_through(a, x);
+    const auto yb = run_through(b, x);
+    BOOST_REQUIRE_EQUAL(ya.size(), yb.size());
+    BOOST_CHECK(ya == yb);
+}
+
+BOOST_AUTO_TEST_CASE(test_impairment_injector_cc_miso_array_gain)
+{
+    // N_t = 4, Rayleigh blocks of L = 5, no noise. The "h" tag carries g = h^T w, "h_norm2" ||h||^2.
+    // With CSI g = ||h||: |g|^2 ~ Gamma(4, 1), mean 4, std 2, so over B blocks 5 standard errors are
+    // 5 * (2/4) / sqrt(B) relative. Without CSI g ~ CN(0, 1): |g|^2 exponential, 5 / sqrt(B).
+    const int nt = 4, L = 5;
+    const size_t n = 20000;
+    const auto x = qpsk(n);
+    for (int csi = 0; csi <= 1; csi++) {
+        auto inj = impairment_injector_cc::make(
+            300.0, 0.0, 0.0, 1.0, 0, 1.5, FADING_RAYLEIGH, L, 0, 77 + csi, nt, csi);
+        std::vector<gr::tag_t> tags;
+        const auto y = run_through(inj, x, &tags);
+        BOOST_REQUIRE_EQUAL(y.size(), n);
+        std::vector<std::complex<double>> g;
+        std::vector<double> n2;
+        int n_ant = 0;
+        for (const auto& t : tags) {
+            const std::string k = pmt::symbol_to_string(t.key);
+            if (k == "h") {
+                BOOST_CHECK_EQUAL(t.offset, g.size() * L);
+                g.push_back(pmt::to_complex(t.value));
+            } else if (k == "h_norm2") {
+                n2.push_back(pmt::to_double(t.value));
+            } else if (k == "antennas") {
+                n_ant++;
+                BOOST_CHECK_EQUAL(t.offset, 0u);
+                BOOST_CHECK_EQUAL(pmt::to_long(t.value), nt);
+            }
+        }
+        BOOST_CHECK_EQUAL(n_ant, 1);
+        BOOST_REQUIRE_EQUAL(g.size(), n / L);
+        BOOST_REQUIRE_EQUAL(n2.size(), g.size());
+        double sum_g2 = 0.0;
+        for (size_t b = 0; b < g.size(); b++) {
+            sum_g2 += std::norm(g[b]);
+            if (csi) {
+                BOOST_CHECK_EQUAL(g[b].imag(), 0.0);
+                BOOST_CHECK_CLOSE_FRACTION(std::norm(g[b]), n2[b], 1e-6);
+            } else {
+                BOOST_CHECK_LE(std::norm(g[b]), n2[b] * (1 + 1e-6)); // |sum h|^2 / N_t <= ||h||^2
+            }
+            // y = g s with the tagged g
+            const size_t i = b * L + 2;
+            BOOST_CHECK_SMALL(std::abs(std::complex<double>(y[i]) - g[b] * std::complex<double>(x[i])),
+                              1e-5 * (1 + std::abs(g[b])));
+        }
+        const double B = static_cast<double>(g.size());
+        if (csi)
+            BOOST_CHECK_CLOSE_FRACTION(sum_g2 / B, double(nt), 5.0 * 0.5 / std::sqrt(B));
+        else
+            BOOST_CHECK_CLOSE_FRACTION(sum_g2 / B, 1.0, 5.0 / std::sqrt(B));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(test_impairment_params_effective_noise_var_miso)
+{
+    // 1 antenna: kappa_t + kappa_r + 10^(-snr/10)/|h|^2 whatever h_norm2 says
+    const impairment_params one(10.0, 0.2, 0.01);
+    BOOST_CHECK_CLOSE(one.effective_noise_var(0.5), 0.21 + 0.1 / 0.5, 1e-12);
+    BOOST_CHECK_CLOSE(one.effective_noise_var(0.5, 0.5), one.effective_noise_var(0.5), 1e-12);
+    BOOST_CHECK(std::isinf(one.effective_noise_var(0.0)));
+    // 4 antennas, given ||h||^2: kappa_t ||h||^2 / (4 |g|^2) + kappa_r + sigma^2/(p |g|^2)
+    impairment_params four(10.0, 0.2, 0.01, 2.0, 0, 1.5, FADING_RAYLEIGH, 10, 0, 0, 4, 0);
+    BOOST_CHECK_CLOSE(four.effective_noise_var(0.5, 3.0), 0.2 * 3.0 / 2.0 + 0.01 + 0.1 / 0.5, 1e-12);
+    // only g, no CSI, Rayleigh: E[||h||^2 | g] = |g|^2 + 3
+    BOOST_CHECK_CLOSE(four.effective_noise_var(0.5), 0.2 * 3.5 / 2.0 + 0.01 + 0.1 / 0.5, 1e-12);
+    four.csi = 1; // g = ||h||: kappa_t / 4
+    BOOST_CHECK_CLOSE(four.effective_noise_var(0.5), 0.05 + 0.01 + 0.1 / 0.5, 1e-12);
+    four.csi = 0;
+    four.fading = FADING_NONE; // ||h||^2 = 1
+    BOOST_CHECK_CLOSE(four.effective_noise_var(1.0), 0.05 + 0.01 + 0.1, 1e-12);
+    BOOST_CHECK(std::isinf(four.effective_noise_var(1.0, std::nan(""))));
 }
 
 } /* namespace ddpm */

@@ -154,3 +154,116 @@ def test_make_params_round_trip():
                               coherence_len=np.int64(9), seed=2**64 - 1)
     assert [prm.value(k) for k in ("snr_db", "kappa_t", "fading", "noise", "quant_bits", "coherence_len")] \
         == [3.0, 0.1, 1.0, 1.0, 4.0, 9.0]
+
+
+# ------------------------------------------------------------------------------------------------------
+# Multi-antenna (MISO) transmit model, docs/channel.md
+# ------------------------------------------------------------------------------------------------------
+
+def test_one_antenna_default_unchanged():
+    # antennas = 1, csi = False given explicitly: bit-for-bit the single-antenna channel of the default call
+    x = qam16(5000)
+    kw = dict(snr_db=3.0, kappa_t=0.04, kappa_r=0.01, power=1.7, quant_bits=4, fading="rayleigh",
+              coherence_len=13, noise="laplacian", seed=31)
+    y0, h0 = apply_impairments(x, **kw)
+    y1, h1, hv = apply_impairments(x, antennas=1, csi=False, return_channel=True, **kw)
+    assert np.array_equal(y0, y1) and np.array_equal(h0, h1)
+    assert hv.shape == (5000, 1) and np.array_equal(hv[:, 0], h0)
+    # and different from 2 antennas (other draws), which is a different channel
+    y2, _ = apply_impairments(x, antennas=2, **kw)
+    assert not np.allclose(y0, y2)
+
+
+@pytest.mark.parametrize("csi", [False, True])
+def test_miso_gain_and_channel_vectors(csi):
+    # g = h^T w per sample; with CSI g = ||h|| (E|g|^2 = N_t, ||h||^2 ~ Gamma(N_t, 1): rel std 1/sqrt(N_t)
+    # per block), without CSI g = sum(h)/sqrt(N_t) ~ CN(0, 1) (rel std 1 per block). B blocks.
+    nt, L = 4, 8
+    x = qam16(N)
+    y, g, hv = apply_impairments(x, snr_db=300.0, fading="rayleigh", coherence_len=L, antennas=nt, csi=csi,
+                                 seed=32, return_channel=True)
+    assert g.shape == (N,) and hv.shape == (N, nt) and hv.dtype == np.complex128
+    w = np.conj(hv) / np.linalg.norm(hv, axis=1, keepdims=True) if csi else np.full((N, nt), 0.5)
+    np.testing.assert_allclose(g, np.sum(hv * w, axis=1), atol=1e-12)
+    np.testing.assert_allclose(y, g * x, atol=1e-12)
+    gb, hb = g[::L], hv[::L]
+    B = gb.size
+    close_rel(np.mean(np.sum(np.abs(hb) ** 2, axis=1)), nt, B, 1 / np.sqrt(nt))
+    if csi:
+        assert np.all(gb.imag == 0)
+        close_rel(np.mean(np.abs(gb) ** 2), nt, B, 1 / np.sqrt(nt))
+    else:
+        close_rel(np.mean(np.abs(gb) ** 2), 1.0, B)
+    # entries independent across antennas: correlation of antenna 0 and 1 within Z/sqrt(B)
+    assert np.abs(np.mean(hb[:, 0] * np.conj(hb[:, 1]))) <= Z / np.sqrt(B)
+    # fading off: h = (1,...,1)/sqrt(N_t), g = 1 either way
+    y1, g1, hv1 = apply_impairments(x[:10], snr_db=300.0, antennas=nt, csi=csi, return_channel=True)
+    assert np.all(g1 == 1) and np.allclose(hv1, 0.5) and np.allclose(y1, x[:10])
+
+
+@pytest.mark.parametrize("csi", [False, True])
+def test_miso_tx_distortion_per_antenna(csi):
+    # only kappa_t, no fading: e = h^T eta_t with eta_t,i ~ CN(0, kappa_t p / N_t) independent and
+    # ||h||^2 = 1, so E|e|^2 = kappa_t p / N_t (rel std 1/sqrt(N), exponential |e|^2). With Rayleigh
+    # fading, per sample |e|^2 / (kappa_t p ||h||^2 / N_t) is exponential(1).
+    nt, p, kt = 4, 2.0, 0.1
+    x = qam16(N)
+    y, _ = apply_impairments(x, snr_db=300.0, kappa_t=kt, power=p, antennas=nt, csi=csi, seed=33)
+    close_rel(np.mean(np.abs(y - np.sqrt(p) * x) ** 2), kt * p / nt, N)
+    y, g, hv = apply_impairments(x, snr_db=300.0, kappa_t=kt, power=p, antennas=nt, csi=csi, seed=34,
+                                 fading="rayleigh", coherence_len=5, return_channel=True)
+    n2 = np.sum(np.abs(hv) ** 2, axis=1)
+    close_rel(np.mean(np.abs(y - np.sqrt(p) * g * x) ** 2 / (kt * p * n2 / nt)), 1.0, N)
+
+
+@pytest.mark.parametrize("csi", [False, True])
+def test_miso_effective_noise_var(csi):
+    # exact (given ||h||^2): |e|^2 / v exponential(1), rel std 1/sqrt(N). Scalar-tag version (only g): v is
+    # the conditional variance given g, so E[|e|^2 / v] = 1 still, but the ratio is no longer exponential;
+    # its standard error is estimated from the samples (std / sqrt(N)).
+    nt, kw = 4, dict(snr_db=5.0, kappa_t=0.2, kappa_r=0.03, power=1.3)
+    x = qam16(N)
+    y, g, hv = apply_impairments(x, fading="rayleigh", coherence_len=1, antennas=nt, csi=csi, seed=35,
+                                 return_channel=True, **kw)
+    n2 = np.sum(np.abs(hv) ** 2, axis=1)
+    e2 = np.abs(y / (np.sqrt(kw["power"]) * g) - x) ** 2
+    v = effective_noise_var(h=g, antennas=nt, csi=csi, fading="rayleigh", h_norm2=n2, **kw)
+    close_rel(np.mean(e2 / v), 1.0, N)
+    vg = effective_noise_var(h=g, antennas=nt, csi=csi, fading="rayleigh", **kw)
+    r = e2 / vg
+    assert abs(np.mean(r) - 1.0) <= Z * np.std(r) / np.sqrt(N)
+    if csi:
+        np.testing.assert_allclose(vg, v, rtol=1e-12)        # g = ||h||: nothing is lost
+    # the C++ definition agrees, with and without h_norm2
+    prm = ddpm.impairment_params(antennas=nt, csi=int(csi), fading=1, **kw)
+    for i in (0, 17, N - 1):
+        assert v[i] == pytest.approx(prm.effective_noise_var(abs(g[i]) ** 2, n2[i]), rel=1e-12)
+        assert vg[i] == pytest.approx(prm.effective_noise_var(abs(g[i]) ** 2), rel=1e-12)
+
+
+def test_miso_effective_noise_var_formula():
+    # N_t = 4, CSI: kappa_t/4 + kappa_r + 10^(-snr/10)/|g|^2; no fading without CSI: ||h||^2 = 1, g = 1
+    assert effective_noise_var(10.0, 0.2, 0.01, 1.0, 2.0, antennas=4, csi=True) == pytest.approx(
+        0.05 + 0.01 + 0.1 / 4)
+    assert effective_noise_var(10.0, 0.2, 0.01, 1.0, 1.0, antennas=4) == pytest.approx(0.05 + 0.01 + 0.1)
+    # no CSI, Rayleigh, only g: E[||h||^2 | g] = |g|^2 + 3
+    assert effective_noise_var(0.0, 0.4, 0.0, 1.0, 0.5, antennas=4, fading="rayleigh") == pytest.approx(
+        0.4 * (0.25 + 3) / (4 * 0.25) + 1 / 0.25)
+    # one antenna: h_norm2 changes nothing (it equals |h|^2)
+    assert effective_noise_var(10.0, 0.2, 0.0, 1.0, 0.5, h_norm2=0.25) == effective_noise_var(10.0, 0.2, 0.0, 1.0, 0.5)
+    v = effective_noise_var(10.0, 0.1, 0.0, 1.0, np.array([1.0, 0.0, 1.0]), antennas=2, h_norm2=[1.0, 1.0, np.nan])
+    assert np.isfinite(v[0]) and np.isinf(v[1]) and np.isinf(v[2])
+    with pytest.raises(ValueError, match="h_norm2"):
+        effective_noise_var(10.0, 0.1, 0.0, 1.0, 1.0, antennas=2, h_norm2=-1.0)
+    with pytest.raises(ValueError, match="antennas"):
+        effective_noise_var(10.0, 0.1, 0.0, 1.0, 1.0, antennas=0)
+
+
+@pytest.mark.parametrize("kw,name", [
+    (dict(antennas=0), "antennas"), (dict(antennas=65), "antennas"), (dict(antennas=float("nan")), "antennas"),
+    (dict(antennas=2.5), "antennas"), (dict(antennas=True), "antennas"), (dict(csi=2), "csi"),
+    (dict(csi="yes"), "csi"), (dict(csi=0.5), "csi"),
+])
+def test_bad_miso_parameters(kw, name):
+    with pytest.raises(ValueError, match=name):
+        apply_impairments(np.ones(8), snr_db=10.0, **kw)

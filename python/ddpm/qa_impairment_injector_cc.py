@@ -313,7 +313,8 @@ BAD = [
     ("snr_db", float("nan")), ("snr_db", float("inf")), ("snr_db", 1e3), ("kappa_t", -0.1),
     ("kappa_t", float("nan")), ("kappa_r", -1.0), ("power", 0.0), ("power", -1.0), ("quant_bits", -1),
     ("quant_bits", 17), ("full_scale", 0.0), ("full_scale", float("inf")), ("fading", 2), ("fading", -1),
-    ("coherence_len", 0), ("noise", 2),
+    ("coherence_len", 0), ("noise", 2), ("antennas", 0), ("antennas", 65), ("antennas", -4), ("csi", 2),
+    ("csi", -1),
 ]
 
 
@@ -348,6 +349,11 @@ CONFIGS = [
     dict(snr_db=5.0, kappa_t=0.03, kappa_r=0.02, power=2.0),
     dict(snr_db=12.0, kappa_t=0.01, kappa_r=0.05, fading="rayleigh", coherence_len=1),
     dict(snr_db=0.0, noise="laplacian", quant_bits=3, full_scale=1.2),
+    # MISO, 4 antennas, with and without transmitter CSI (docs/channel.md)
+    dict(snr_db=8.0, kappa_t=0.2, kappa_r=0.03, fading="rayleigh", coherence_len=1, antennas=4, csi=False),
+    dict(snr_db=8.0, kappa_t=0.2, kappa_r=0.03, fading="rayleigh", coherence_len=1, antennas=4, csi=True,
+         power=0.5, quant_bits=4),
+    dict(snr_db=6.0, kappa_t=0.3, antennas=3, csi=True, noise="laplacian"),
 ]
 
 
@@ -359,7 +365,8 @@ def test_block_matches_numpy_reference_in_distribution(cfg):
     x = qam16(n, seed=7)
     p = cfg.get("power", 1.0)
     kw = dict(cfg)
-    blk_kw = dict(kw, fading=channel.FADING[kw.get("fading", "none")], noise=channel.NOISE[kw.get("noise", "gaussian")])
+    blk_kw = dict(kw, fading=channel.FADING[kw.get("fading", "none")], noise=channel.NOISE[kw.get("noise", "gaussian")],
+                  csi=int(kw.get("csi", False)))
     yb, tags = run_block(x, seed=61, **blk_kw)
     hb = h_per_sample(tags, n)
     yr, hr = channel.apply_impairments(x, seed=61, **kw)
@@ -377,3 +384,157 @@ def test_block_matches_numpy_reference_in_distribution(cfg):
             assert np.mean(a) == pytest.approx(np.mean(b)), name
         else:
             assert abs(np.mean(a) - np.mean(b)) <= Z * se, (name, np.mean(a), np.mean(b), se)
+
+
+# ------------------------------------------------------------------------------------------------------
+# Multi-antenna (MISO) transmit model, docs/channel.md
+# ------------------------------------------------------------------------------------------------------
+
+def tag_values(tags, key):
+    """Values of the tags called key, in offset order."""
+    return [v for o, k, v in sorted(tags, key=lambda t: t[0]) if k == key]
+
+
+def test_one_antenna_is_the_single_antenna_channel():
+    # antennas = 1, csi = 0 given explicitly: the same samples and tags as a block made without them
+    x = qam16(20_000)
+    kw = dict(snr_db=4.0, kappa_t=0.05, kappa_r=0.02, fading=1, coherence_len=9, noise=1, quant_bits=5, seed=71)
+    y0, t0 = run_block(x, **kw)
+    y1, t1 = run_block(x, antennas=1, csi=0, **kw)
+    assert np.array_equal(y0, y1) and t0 == t1
+    assert not any(k in ("antennas", "h_norm2") for _, k, _ in t0)
+    # one antenna with CSI: w = conj(h)/|h| only rotates the signal, g = |h| (real). With the same seed
+    # the random draws are the same, so the impairment terms y - sqrt(p) g s agree sample by sample.
+    x = qam16(20_000)
+    kw = dict(snr_db=10.0, kappa_t=0.05, kappa_r=0.02, power=2.0, fading=1, coherence_len=9, seed=72)
+    ya, ta = run_block(x, **kw)
+    yb, tb_ = run_block(x, csi=1, **kw)
+    ga, gb = h_per_sample(ta, x.size), h_per_sample(tb_, x.size)
+    np.testing.assert_allclose(gb.real, np.abs(ga), rtol=1e-6)
+    assert np.all(gb.imag == 0)
+    ea = ya - np.sqrt(2.0) * ga * x
+    eb = yb - np.sqrt(2.0) * gb * x
+    np.testing.assert_allclose(eb, ea, rtol=0, atol=1e-5)
+    assert np.mean(np.abs(ea) ** 2) > 0.05  # the errors compared are not trivially zero
+
+
+@pytest.mark.parametrize("csi", [0, 1])
+def test_miso_array_gain_and_tags(csi):
+    # N_t = 4, Rayleigh blocks of L samples, no noise: y = sqrt(p) g s with g the "h" tag (one per block)
+    # and ||h||^2 the "h_norm2" tag. ||h||^2 ~ Gamma(N_t, 1): mean N_t, relative std 1/sqrt(N_t) per block.
+    # With CSI g = ||h|| (array gain: E|g|^2 = N_t); without, g = sum(h)/sqrt(N_t) ~ CN(0, 1) (|g|^2
+    # exponential: E|g|^2 = 1, relative std 1). B blocks: standard errors from these per-block stds.
+    nt, L, p = 4, 10, 1.5
+    x = qam16(N)
+    y, tags = run_block(x, snr_db=300.0, power=p, fading=1, coherence_len=L, antennas=nt, csi=csi, seed=73)
+    start = {k: v for o, k, v in tags if o == 0}
+    assert start["antennas"] == nt and "h_norm2" in start
+    assert [o for o, k, _ in tags if k == "h"] == [o for o, k, _ in tags if k == "h_norm2"] == list(range(0, N, L))
+    g = np.array(tag_values(tags, "h"))
+    n2 = np.array(tag_values(tags, "h_norm2"))
+    B = g.size
+    np.testing.assert_allclose(y, np.sqrt(p) * h_per_sample(tags, N) * x, rtol=0, atol=1e-5 * np.sqrt(p) * 10)
+    close_rel(np.mean(n2), nt, B, 1 / np.sqrt(nt))
+    if csi:
+        assert np.all(g.imag == 0) and np.all(g.real > 0)
+        np.testing.assert_allclose(np.abs(g) ** 2, n2, rtol=1e-6)
+        close_rel(np.mean(np.abs(g) ** 2), nt, B, 1 / np.sqrt(nt))
+    else:
+        close_rel(np.mean(np.abs(g) ** 2), 1.0, B)
+        # Cauchy-Schwarz: |sum h|^2 / N_t <= ||h||^2, with equality only for equal entries
+        assert np.all(np.abs(g) ** 2 <= n2 * (1 + 1e-6))
+        assert abs(np.mean(g.real)) <= Z * np.sqrt(0.5 / B)  # circular, E g = 0
+
+
+@pytest.mark.parametrize("csi", [0, 1])
+def test_miso_per_antenna_tx_distortion_power(csi):
+    # Fading off: h = w = (1,...,1)/sqrt(N_t), g = 1. Only kappa_t: e = y - sqrt(p) s = h^T eta_t with
+    # independent eta_t,i ~ CN(0, kappa_t p / N_t), so E|e|^2 = kappa_t p ||h||^2 / N_t = kappa_t p / N_t
+    # (the distortions add incoherently, the signal coherently). |e|^2 / E|e|^2 is exponential(1): rel std
+    # 1/sqrt(N).
+    nt, p, kt = 4, 2.0, 0.08
+    x = qam16(N)
+    y, tags = run_block(x, snr_db=300.0, kappa_t=kt, power=p, antennas=nt, csi=csi, seed=74)
+    assert tag_values(tags, "h") == [1 + 0j]
+    assert tag_values(tags, "h_norm2") == [pytest.approx(1.0)]
+    close_rel(np.mean(np.abs(y - np.sqrt(p) * x) ** 2), kt * p / nt, N)
+
+
+@pytest.mark.parametrize("csi", [0, 1])
+def test_miso_effective_noise_var_of_equalised_output(csi):
+    # Rayleigh, all impairments on: y~ = y / (sqrt(p) g) - s has variance
+    # kappa_t ||h||^2 / (N_t |g|^2) + kappa_r + sigma^2/(p |g|^2) given h (docs/channel.md), which both the
+    # C++ impairment_params.effective_noise_var(|g|^2, ||h||^2) and channel.effective_noise_var give; the
+    # ratio |e|^2 / var is exponential(1) per sample (rel std 1/sqrt(N)).
+    nt, p, kw = 4, 1.5, dict(snr_db=6.0, kappa_t=0.1, kappa_r=0.02)
+    x = qam16(N)
+    y, tags = run_block(x, power=p, fading=1, coherence_len=20, antennas=nt, csi=csi, seed=75, **kw)
+    g = h_per_sample(tags, N)
+    n2_tags = sorted((o, v) for o, k, v in tags if k == "h_norm2")
+    n2 = np.repeat([v for _, v in n2_tags], np.diff([o for o, _ in n2_tags] + [N]))
+    v = channel.effective_noise_var(kw["snr_db"], kw["kappa_t"], kw["kappa_r"], p, g, antennas=nt, csi=bool(csi),
+                                    fading="rayleigh", h_norm2=n2)
+    prm = ddpm.impairment_params(power=p, antennas=nt, csi=csi, fading=1, **kw)
+    for i in (0, 1234, N - 1):
+        assert v[i] == pytest.approx(prm.effective_noise_var(abs(g[i]) ** 2, n2[i]), rel=1e-12)
+    e = y / (np.sqrt(p) * g) - x
+    close_rel(np.mean(np.abs(e) ** 2 / v), 1.0, N)
+
+
+def test_antennas_and_csi_setters_while_running():
+    # Start with one antenna; between two runs switch to 4 antennas with CSI: "antennas" is tagged at the
+    # change, a new coherence block starts there, and the array gain shows. Then switching csi off keeps
+    # h (same h_norm2) but changes g.
+    n1 = 20_000
+    x = qam16(n1)
+    tb = gr.top_block()
+    src = blocks.vector_source_c(x.astype(np.complex64).tolist(), True)
+    head = blocks.head(gr.sizeof_gr_complex, n1)
+    inj = ddpm.impairment_injector_cc(snr_db=300.0, fading=1, coherence_len=10, seed=76)
+    snk = blocks.vector_sink_c()
+    tb.connect(src, head, inj, snk)
+
+    def again():
+        head.reset()
+        src.rewind()
+        tb.run()
+        y = np.array(snk.data(), dtype=np.complex128)
+        tags = [(t.offset, pmt.symbol_to_string(t.key), pmt.to_python(t.value)) for t in snk.tags()]
+        snk.reset()
+        return y, tags
+
+    _, t1 = again()
+    assert not any(k in ("antennas", "h_norm2") for _, k, _ in t1)
+    inj.set_antennas(4)
+    inj.set_csi(True)
+    assert (inj.antennas(), inj.csi()) == (4, 1)
+    y2, t2 = again()
+    assert {k: v for o, k, v in t2 if o == 0}.keys() == {"antennas", "h", "h_norm2"}
+    assert tag_values(t2, "antennas") == [4]
+    g2 = np.array(tag_values(t2, "h"))
+    close_rel(np.mean(np.abs(g2) ** 2), 4.0, g2.size, 0.5)        # Gamma(4,1) blocks: rel std 1/2
+    np.testing.assert_allclose(y2, h_per_sample(t2, n1) * x, rtol=0, atol=1e-4)
+    # csi off in the middle of a (long) coherence block: same h, new g, tagged
+    inj.set_coherence_len(10 ** 6)
+    _, t3 = again()
+    h_norm2_before = tag_values(t3, "h_norm2")
+    inj.set_csi(0)
+    _, t4 = again()
+    assert {k for o, k, v in t4} == {"h", "h_norm2"} and all(o == 0 for o, _, _ in t4)
+    assert tag_values(t4, "h_norm2") == h_norm2_before
+    assert abs(tag_values(t4, "h")[0]) ** 2 < h_norm2_before[0]  # lost the array gain (strictly, a.s.)
+    with pytest.raises(ValueError, match="antennas"):
+        inj.set_antennas(65)
+    assert inj.antennas() == 4
+
+
+def test_antennas_non_finite_or_non_integer_rejected():
+    # the bound constructor takes C ints: a float is refused by the binding (TypeError); the numpy
+    # reference converts and says which parameter is wrong
+    for bad in (float("nan"), float("inf"), 2.5):
+        with pytest.raises((TypeError, ValueError)):
+            ddpm.impairment_injector_cc(antennas=bad)
+        with pytest.raises(ValueError, match="antennas"):
+            channel.apply_impairments(np.ones(4), snr_db=10.0, antennas=bad)
+    with pytest.raises(ValueError, match="csi"):
+        channel.apply_impairments(np.ones(4), snr_db=10.0, csi="yes")

@@ -18,27 +18,39 @@ namespace ddpm {
 
 /*!
  * \brief Hardware-impairment channel: transmitter/receiver distortion, quantisation, Rayleigh block
- * fading and Gaussian or Laplacian additive noise.
+ * fading, Gaussian or Laplacian additive noise, and N_t transmit antennas (MISO) with or without
+ * transmitter CSI.
  * \ingroup ddpm
  *
- * Input: complex stream s (gr_complex). Output: complex stream y, one sample per input sample:
+ * Input: complex stream s (gr_complex). Output: complex stream y, one sample per input sample
+ * (docs/channel.md):
  *
- *   y_k = h_k (sqrt(p) q(s_k) + eta_t,k) + eta_r,k + n_k,
- *   eta_t ~ CN(0, kappa_t p), eta_r ~ CN(0, kappa_r p |h_k|^2), n ~ CN(0, sigma^2) or Laplacian
- *   (independent on I and Q, same variance), sigma^2 = p 10^(-snr_db/10).
+ *   y_k = h_k^T (sqrt(p) w_k q(s_k) + eta_t,k) + eta_r,k + n_k = sqrt(p) g_k q(s_k) + h_k^T eta_t,k + ...
+ *   h_k in C^{N_t}, w_k in C^{N_t}, g_k = h_k^T w_k,
+ *   eta_t,k ~ CN(0, (kappa_t p / N_t) I), eta_r ~ CN(0, kappa_r p |g_k|^2), n ~ CN(0, sigma^2) or
+ *   Laplacian (independent on I and Q, same variance), sigma^2 = p 10^(-snr_db/10).
  *
  * q is a quant_bits-bit uniform mid-rise quantiser on I and Q over [-full_scale, +full_scale]
- * (clipping outside, identity for quant_bits = 0). With fading = FADING_RAYLEIGH, h ~ CN(0, 1) is held
- * for coherence_len samples, independent between blocks; otherwise h = 1.
+ * (clipping outside, identity for quant_bits = 0), applied before the precoder. With fading =
+ * FADING_RAYLEIGH, h has i.i.d. CN(0, 1) entries held for coherence_len samples, independent between
+ * blocks; otherwise h = (1, ..., 1)/sqrt(N_t) (so g = 1). The precoder is w = conj(h)/||h|| with
+ * csi = 1 (maximum-ratio transmission, g = ||h||, E|g|^2 = N_t under Rayleigh fading) and
+ * w = (1, ..., 1)/sqrt(N_t) with csi = 0 (E|g|^2 = 1). With antennas = 1 and csi = 0 (the defaults) this
+ * is the single-antenna channel y = h (sqrt(p) q(s) + eta_t) + eta_r + n, sample for sample as before
+ * the antennas parameter existed (same seed, same output).
  *
- * Stream tags (docs/tags.md): "h" (complex) at the first sample of every coherence block (h = 1 once
- * at the start when fading is off); "snr_db", "kappa_t", "kappa_r", "power" (doubles) at the first
- * sample and at the first sample produced with a changed value. Input tags pass through.
+ * Stream tags (docs/tags.md): "h" (complex) = the effective scalar gain g at the first sample of every
+ * coherence block (g = 1 once at the start when fading is off), and again when csi or antennas change;
+ * "snr_db", "kappa_t", "kappa_r", "power" (doubles) at the first sample and at the first sample produced
+ * with a changed value; with antennas > 1 also "h_norm2" (double, ||h||^2) with every "h" tag, and
+ * "antennas" (long) at the first sample when antennas > 1 and whenever antennas changes. Input tags pass
+ * through.
  *
  * Parameters and bounds are those of impairment_params; invalid values throw std::invalid_argument
  * (ValueError in Python) from make() and from every setter, leaving the block unchanged. All
  * parameters except the seed can be changed while the flowgraph runs; a change applies from the first
- * sample of the next call to work(). A change of fading or coherence_len starts a new coherence block.
+ * sample of the next call to work(). A change of fading, coherence_len or antennas starts a new
+ * coherence block; a change of csi keeps h and recomputes w and g.
  */
 class DDPM_API impairment_injector_cc : virtual public gr::sync_block
 {
@@ -58,6 +70,8 @@ public:
      * \param coherence_len samples per coherence block, 1 .. 2^30
      * \param noise 0 = NOISE_GAUSSIAN, 1 = NOISE_LAPLACIAN
      * \param seed PRNG seed
+     * \param antennas number of transmit antennas N_t, 1 .. 64
+     * \param csi 1 = transmitter CSI (maximum-ratio transmission), 0 = equal power
      */
     static sptr make(double snr_db = 20.0,
                      double kappa_t = 0.0,
@@ -68,7 +82,9 @@ public:
                      int fading = 0,
                      int coherence_len = 1000,
                      int noise = 0,
-                     uint64_t seed = 0);
+                     uint64_t seed = 0,
+                     int antennas = 1,
+                     int csi = 0);
 
     //! Current parameters (a copy).
     virtual impairment_params params() const = 0;
@@ -85,6 +101,8 @@ public:
     virtual int coherence_len() const = 0;
     virtual int noise() const = 0;
     virtual uint64_t seed() const = 0;
+    virtual int antennas() const = 0;
+    virtual int csi() const = 0;
 
     virtual void set_snr_db(double snr_db) = 0;
     virtual void set_kappa_t(double kappa_t) = 0;
@@ -95,6 +113,8 @@ public:
     virtual void set_fading(int fading) = 0;
     virtual void set_coherence_len(int coherence_len) = 0;
     virtual void set_noise(int noise) = 0;
+    virtual void set_antennas(int antennas) = 0;
+    virtual void set_csi(int csi) = 0;
 };
 
 } // namespace ddpm

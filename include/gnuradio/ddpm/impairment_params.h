@@ -35,18 +35,32 @@ enum noise_t {
  * Shared by the C++ block ddpm::impairment_injector_cc and the numpy reference
  * gnuradio.ddpm.channel.apply_impairments: both validate through validate().
  *
- * Channel, per sample k (complex baseband):
- *   y_k = h_k (sqrt(p) q(s_k) + eta_t,k) + eta_r,k + n_k
- * with eta_t ~ CN(0, kappa_t p), eta_r ~ CN(0, kappa_r p |h_k|^2), n ~ CN(0, sigma^2) (or Laplacian with
- * the same variance), sigma^2 = p 10^(-snr_db/10), q the quant_bits-bit mid-rise quantiser on I and Q
- * over [-full_scale, +full_scale] (identity when quant_bits = 0).
+ * Channel (docs/channel.md), MISO with N_t = antennas transmit antennas and one receive antenna, per
+ * sample k (complex baseband):
+ *   y_k = h_k^T (sqrt(p) w_k q(s_k) + eta_t,k) + eta_r,k + n_k
+ * with
+ *   - h_k in C^{N_t}: Rayleigh block fading (fading = FADING_RAYLEIGH): i.i.d. CN(0, 1) entries, held
+ *     for coherence_len samples, independent between blocks; without fading h = (1, ..., 1)/sqrt(N_t)
+ *     (unit norm, so that the effective gain g below is 1 with and without CSI; h = 1 for N_t = 1);
+ *   - w_k the precoder: with transmitter CSI (csi = 1) maximum-ratio transmission w = conj(h)/||h||,
+ *     without CSI (csi = 0) equal power w = (1, ..., 1)/sqrt(N_t); ||w|| = 1 in both cases;
+ *   - eta_t,k in C^{N_t}: each antenna's own transmit distortion, independent CN(0, kappa_t p / N_t)
+ *     (total kappa_t p, as for one antenna);
+ *   - g_k = h_k^T w_k the effective scalar gain (g = ||h|| with CSI, g = 1 without fading);
+ *     eta_r ~ CN(0, kappa_r p |g_k|^2); n ~ CN(0, sigma^2) (or Laplacian with the same variance),
+ *     sigma^2 = p 10^(-snr_db/10);
+ *   - q the quant_bits-bit mid-rise quantiser on I and Q over [-full_scale, +full_scale] (identity when
+ *     quant_bits = 0), applied to the symbol stream s that feeds every antenna's chain (before the
+ *     precoder), so that y = sqrt(p) g q(s) + h^T eta_t + eta_r + n.
+ * With N_t = 1 and csi = 0 this is the single-antenna channel y = h (sqrt(p) q(s) + eta_t) + eta_r + n.
  *
  * Bounds (inclusive unless stated; every floating-point value must be finite):
  *   snr_db in [-100, 300] dB; kappa_t, kappa_r in [0, 100]; power in (0, 1e6]; quant_bits in 0..16;
  *   full_scale in (0, 1e6]; fading in {0 = FADING_NONE, 1 = FADING_RAYLEIGH}; coherence_len in
- *   1..2^30; noise in {0 = NOISE_GAUSSIAN, 1 = NOISE_LAPLACIAN}; seed: any 64-bit value.
- * fading and noise are plain ints so that GRC and Python can pass integers; the enums fading_t and
- * noise_t name their values.
+ *   1..2^30; noise in {0 = NOISE_GAUSSIAN, 1 = NOISE_LAPLACIAN}; seed: any 64-bit value;
+ *   antennas in 1..64; csi in {0 = no CSI (equal power), 1 = CSI (maximum-ratio transmission)}.
+ * fading, noise and csi are plain ints so that GRC and Python can pass integers (Python's False/True
+ * are accepted for csi); the enums fading_t and noise_t name their values.
  */
 struct DDPM_API impairment_params {
     double snr_db;           //!< SNR of the additive noise, dB: sigma^2 = power 10^(-snr_db/10)
@@ -59,6 +73,8 @@ struct DDPM_API impairment_params {
     int coherence_len;       //!< samples per Rayleigh coherence block
     int noise;               //!< noise_t: 0 Gaussian, 1 Laplacian
     uint64_t seed;           //!< PRNG seed (same seed, same output)
+    int antennas;            //!< number of transmit antennas N_t (MISO), 1..64
+    int csi;                 //!< 1: transmitter CSI, maximum-ratio precoding; 0: equal power
 
     /*!
      * \brief Parameters with the given values; the defaults are the channel's defaults. Does not
@@ -73,7 +89,9 @@ struct DDPM_API impairment_params {
                       int fading = 0,
                       int coherence_len = 1000,
                       int noise = 0,
-                      uint64_t seed = 0);
+                      uint64_t seed = 0,
+                      int antennas = 1,
+                      int csi = 0);
 
     //! The parameter names, in constructor order.
     static std::vector<std::string> names();
@@ -97,11 +115,18 @@ struct DDPM_API impairment_params {
     double noise_var() const;
 
     /*!
-     * \brief Complex noise variance of the equalised observation y/(sqrt(p) h), in unit-signal units:
-     * kappa_t + kappa_r + sigma^2/(p |h|^2), for a channel gain with |h|^2 = \p h_abs2 (infinite for
-     * h_abs2 = 0).
+     * \brief Complex noise variance of the equalised observation y/(sqrt(p) g), in unit-signal units.
+     *
+     * Given the channel vector's squared norm ||h||^2 = \p h_norm2 (>= 0):
+     *   kappa_t ||h||^2 / (N_t |g|^2) + kappa_r + sigma^2 / (p |g|^2),   |g|^2 = \p h_abs2
+     * (exact, conditionally on h). With N_t = 1, ||h||^2 = |g|^2: kappa_t + kappa_r + sigma^2/(p |h|^2).
+     *
+     * Without \p h_norm2 (negative, the default: only the scalar "h" tag g is known) the variance given g
+     * alone, E[||h||^2 | g] in place of ||h||^2: with CSI ||h||^2 = |g|^2 (kappa_t/N_t); without fading
+     * ||h||^2 = 1; without CSI under Rayleigh fading E[||h||^2 | g] = |g|^2 + N_t - 1. All three are exact
+     * for N_t = 1. Infinite for h_abs2 = 0 (or not a number).
      */
-    double effective_noise_var(double h_abs2) const;
+    double effective_noise_var(double h_abs2, double h_norm2 = -1.0) const;
 
     //! One-line human-readable summary of the parameters (for logs).
     std::string to_string() const;

@@ -52,6 +52,8 @@ public:
     const std::vector<double>& betas() const { return d_betas; }
     //! alpha_bar_t = prod_{s<=t} (1 - beta_s), accumulated in float64
     const std::vector<double>& alpha_bar() const { return d_alpha_bar; }
+    //! noise level of step t per real dimension, L_t = (1 - alpha_bar_t) / alpha_bar_t (float64)
+    const std::vector<double>& levels() const { return d_level; }
     //! Constellation points in model units (index = symbol value); empty when the model has none.
     const std::vector<gr_complex>& constellation() const { return d_constellation; }
     int bits_per_symbol() const { return d_bits_per_symbol; }
@@ -81,7 +83,7 @@ private:
     model() = default;
     int d_T = 0, d_hidden = 0, d_depth = 0, d_bits_per_symbol = 0;
     double d_power_scale = 1.0;
-    std::vector<double> d_betas, d_alpha_bar;
+    std::vector<double> d_betas, d_alpha_bar, d_level;
     std::vector<gr_complex> d_constellation;
     std::string d_dataset, d_path;
     std::map<std::string, std::string> d_metadata;

@@ -14,7 +14,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(denoiser_cc.h)                                        */
-/* BINDTOOL_HEADER_FILE_HASH(bfeba0b9dc1a9585b39c284f798ea830)                     */
+/* BINDTOOL_HEADER_FILE_HASH(436db0fe68e4da8d4752a8f3db23611c)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -30,18 +30,110 @@ namespace py = pybind11;
 void bind_denoiser_cc(py::module& m)
 {
 
-    using denoiser_cc    = gr::ddpm::denoiser_cc;
+    using denoiser_cc    = ::gr::ddpm::denoiser_cc;
 
 
     py::class_<denoiser_cc, gr::sync_block, gr::block, gr::basic_block,
         std::shared_ptr<denoiser_cc>>(m, "denoiser_cc", D(denoiser_cc))
 
         .def(py::init(&denoiser_cc::make),
+           py::arg("model") = "qam16",
+           py::arg("sampler") = 2,
+           py::arg("steps") = 1,
+           py::arg("eta") = 0.,
+           py::arg("batch") = 1024,
+           py::arg("threads") = 0,
+           py::arg("seed") = 0,
+           py::arg("snr_db") = 20.,
+           py::arg("equalize") = 1,
+           py::arg("output") = 0,
            D(denoiser_cc,make)
         )
         
 
 
+
+
+        
+        .def("set_snr_db",&denoiser_cc::set_snr_db,       
+            py::arg("snr_db"),
+            D(denoiser_cc,set_snr_db)
+        )
+
+
+        
+        .def("snr_db",&denoiser_cc::snr_db,       
+            D(denoiser_cc,snr_db)
+        )
+
+
+        
+        .def("set_sampler",&denoiser_cc::set_sampler,       
+            py::arg("sampler"),
+            D(denoiser_cc,set_sampler)
+        )
+
+
+        
+        .def("sampler",&denoiser_cc::sampler,       
+            D(denoiser_cc,sampler)
+        )
+
+
+        
+        .def("set_steps",&denoiser_cc::set_steps,       
+            py::arg("steps"),
+            D(denoiser_cc,set_steps)
+        )
+
+
+        
+        .def("steps",&denoiser_cc::steps,       
+            D(denoiser_cc,steps)
+        )
+
+
+        
+        .def("set_eta",&denoiser_cc::set_eta,       
+            py::arg("eta"),
+            D(denoiser_cc,set_eta)
+        )
+
+
+        
+        .def("eta",&denoiser_cc::eta,       
+            D(denoiser_cc,eta)
+        )
+
+
+        
+        .def("model_path",&denoiser_cc::model_path,       
+            D(denoiser_cc,model_path)
+        )
+
+
+        
+        .def("throughput",&denoiser_cc::throughput,       
+            D(denoiser_cc,throughput)
+        )
+
+
+        
+        .def("kernel_throughput",&denoiser_cc::kernel_throughput,       
+            D(denoiser_cc,kernel_throughput)
+        )
+
+
+        
+        .def("last_noise_var",&denoiser_cc::last_noise_var,       
+            D(denoiser_cc,last_noise_var)
+        )
+
+
+        
+        .def("noise_source",&denoiser_cc::noise_source,       
+            D(denoiser_cc,noise_source)
+        )
 
         ;
 

@@ -14,7 +14,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(impairment_injector_cc.h)                                        */
-/* BINDTOOL_HEADER_FILE_HASH(6ad4af70b13abc2d9ed3cf595ffd911a)                     */
+/* BINDTOOL_HEADER_FILE_HASH(efad5265a453739dd8ca29feec29f192)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -47,6 +47,8 @@ void bind_impairment_injector_cc(py::module& m)
            py::arg("coherence_len") = 1000,
            py::arg("noise") = 0,
            py::arg("seed") = 0,
+           py::arg("antennas") = 1,
+           py::arg("csi") = 0,
            D(impairment_injector_cc,make)
         )
         
@@ -128,6 +130,18 @@ void bind_impairment_injector_cc(py::module& m)
 
 
         
+        .def("antennas",&impairment_injector_cc::antennas,       
+            D(impairment_injector_cc,antennas)
+        )
+
+
+        
+        .def("csi",&impairment_injector_cc::csi,       
+            D(impairment_injector_cc,csi)
+        )
+
+
+        
         .def("set_snr_db",&impairment_injector_cc::set_snr_db,       
             py::arg("snr_db"),
             D(impairment_injector_cc,set_snr_db)
@@ -187,6 +201,20 @@ void bind_impairment_injector_cc(py::module& m)
         .def("set_noise",&impairment_injector_cc::set_noise,       
             py::arg("noise"),
             D(impairment_injector_cc,set_noise)
+        )
+
+
+        
+        .def("set_antennas",&impairment_injector_cc::set_antennas,       
+            py::arg("antennas"),
+            D(impairment_injector_cc,set_antennas)
+        )
+
+
+        
+        .def("set_csi",&impairment_injector_cc::set_csi,       
+            py::arg("csi"),
+            D(impairment_injector_cc,set_csi)
         )
 
         ;

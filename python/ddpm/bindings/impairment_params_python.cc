@@ -14,7 +14,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(impairment_params.h)                                        */
-/* BINDTOOL_HEADER_FILE_HASH(1bd69f9de5be76d954e6b02e683624e2)                     */
+/* BINDTOOL_HEADER_FILE_HASH(e25608bf9ab4e7a74dad0c103a16a98c)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -36,7 +36,7 @@ void bind_impairment_params(py::module& m)
     py::class_<impairment_params,
         std::shared_ptr<impairment_params>>(m, "impairment_params", D(impairment_params))
 
-        .def(py::init<double,double,double,double,int,double,int,int,int,uint64_t>(),           py::arg("snr_db") = 20.,
+        .def(py::init<double,double,double,double,int,double,int,int,int,uint64_t,int,int>(),           py::arg("snr_db") = 20.,
            py::arg("kappa_t") = 0.,
            py::arg("kappa_r") = 0.,
            py::arg("power") = 1.,
@@ -46,6 +46,8 @@ void bind_impairment_params(py::module& m)
            py::arg("coherence_len") = 1000,
            py::arg("noise") = 0,
            py::arg("seed") = 0,
+           py::arg("antennas") = 1,
+           py::arg("csi") = 0,
            D(impairment_params,impairment_params,0)
         )
         .def(py::init<gr::ddpm::impairment_params const &>(),           py::arg("arg0"),
@@ -81,6 +83,7 @@ void bind_impairment_params(py::module& m)
         
         .def("effective_noise_var",&impairment_params::effective_noise_var,       
             py::arg("h_abs2"),
+            py::arg("h_norm2") = -1.,
             D(impairment_params,effective_noise_var)
         )
 

@@ -64,6 +64,12 @@
  static const char *__doc_gr_ddpm_impairment_injector_cc_seed = R"doc()doc";
 
 
+ static const char *__doc_gr_ddpm_impairment_injector_cc_antennas = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_csi = R"doc()doc";
+
+
  static const char *__doc_gr_ddpm_impairment_injector_cc_set_snr_db = R"doc()doc";
 
 
@@ -89,5 +95,11 @@
 
 
  static const char *__doc_gr_ddpm_impairment_injector_cc_set_noise = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_set_antennas = R"doc()doc";
+
+
+ static const char *__doc_gr_ddpm_impairment_injector_cc_set_csi = R"doc()doc";
 
   
