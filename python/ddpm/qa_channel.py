@@ -267,3 +267,13 @@ def test_miso_effective_noise_var_formula():
 def test_bad_miso_parameters(kw, name):
     with pytest.raises(ValueError, match=name):
         apply_impairments(np.ones(8), snr_db=10.0, **kw)
+
+
+@pytest.mark.parametrize("csi", [False, True])
+def test_miso_receive_distortion_scales_with_effective_gain(csi):
+    # only kappa_r: eta_r ~ CN(0, kappa_r p |g|^2): |e|^2 / (kappa_r p |g|^2) exponential(1), rel std 1/sqrt(N)
+    p, kr = 0.7, 0.05
+    x = qam16(N)
+    y, g = apply_impairments(x, snr_db=300.0, kappa_r=kr, power=p, fading="rayleigh", coherence_len=3, antennas=4,
+                             csi=csi, seed=36)
+    close_rel(np.mean(np.abs(y - np.sqrt(p) * g * x) ** 2 / (kr * p * np.abs(g) ** 2)), 1.0, N)

@@ -538,3 +538,15 @@ def test_antennas_non_finite_or_non_integer_rejected():
             channel.apply_impairments(np.ones(4), snr_db=10.0, antennas=bad)
     with pytest.raises(ValueError, match="csi"):
         channel.apply_impairments(np.ones(4), snr_db=10.0, csi="yes")
+
+
+@pytest.mark.parametrize("csi", [0, 1])
+def test_miso_receive_distortion_scales_with_effective_gain(csi):
+    # only kappa_r, Rayleigh, 4 antennas: eta_r ~ CN(0, kappa_r p |g|^2) with g the tagged effective gain,
+    # so |e|^2 / (kappa_r p |g|^2) is exponential(1) per sample (rel std of the mean 1/sqrt(N)).
+    nt, p, kr = 4, 1.2, 0.05
+    x = qam16(N)
+    y, tags = run_block(x, snr_db=300.0, kappa_r=kr, power=p, fading=1, coherence_len=4, antennas=nt, csi=csi,
+                        seed=77)
+    g = h_per_sample(tags, N)
+    close_rel(np.mean(np.abs(y - np.sqrt(p) * g * x) ** 2 / (kr * p * np.abs(g) ** 2)), 1.0, N)
