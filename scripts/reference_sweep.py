@@ -8,11 +8,12 @@ For each SNR: transmit uniform symbols of the model's constellation through the 
   mmse    the exact posterior mean E[s | y] (Gaussian noise of the effective variance; lower bound on MSE),
   ddpm    one stochastic SNR-matched DDPM chain (a posterior sample),
   ddpmK   the mean of K such chains (K = --chains),
-  ddimS   deterministic DDIM (eta = 0) with S steps from the matched start,
-  paper   the paper's full chain from x_{T-1} = y (the noise level is ignored).
+  ddimS   deterministic DDIM (eta = 0) with S steps from the matched start (S = 1: Tweedie's posterior
+          mean x0_hat at k*; more steps: the probability-flow ODE towards a constellation point),
+  paper   the paper's full chain from x_{T-1} = y (the noise level is ignored; --paper).
 
-Example (the figures of the report):
-    . scripts/env.sh && python scripts/reference_sweep.py --model qam16 --snr 0 5 10 15 --n 20000
+Example (the figures in docs/training.md and the report; ~2 min on 2 busy cores):
+    . scripts/env.sh && python scripts/reference_sweep.py --model qam16 --snr 0 5 10 15 --n 10000 --threads 2
 """
 import argparse
 import sys

@@ -71,14 +71,14 @@ def _int_meta(path, meta, key, lo=None):
 
 
 def _required_shapes(T, hidden, depth):
-    shapes = {}
+    """Yield (name, shape) of every required initializer, in file order. A generator, so that a huge declared
+    depth fails at the first missing initializer instead of building a table of 3·depth names first."""
     for l in range(depth):
-        shapes[f"layers.{l}.weight"] = (hidden, 2 if l == 0 else hidden)
-        shapes[f"layers.{l}.bias"] = (hidden,)
-        shapes[f"embeddings.{l}"] = (T, hidden)
-    shapes["out.weight"] = (2, hidden)
-    shapes["out.bias"] = (2,)
-    return shapes
+        yield f"layers.{l}.weight", (hidden, 2 if l == 0 else hidden)
+        yield f"layers.{l}.bias", (hidden,)
+        yield f"embeddings.{l}", (T, hidden)
+    yield "out.weight", (2, hidden)
+    yield "out.bias", (2,)
 
 
 def load_model(path):
@@ -108,11 +108,13 @@ def load_model(path):
     if proto.ir_version <= 0 or not proto.HasField("graph"):
         raise _err(path, "not an ONNX model: no IR version or no graph")
 
-    meta = {p.key: p.value for p in proto.metadata_props}
+    meta = {}
+    for p in proto.metadata_props:  # the first occurrence of a key wins, as in the C++ reader
+        meta.setdefault(p.key, p.value)
     for k in REQUIRED_KEYS:
         if "ddpm." + k not in meta:
             raise _err(path, f"missing metadata 'ddpm.{k}'")
-    if meta["ddpm.format_version"].strip() != FORMAT_VERSION:
+    if _int_meta(path, meta, "ddpm.format_version") != int(FORMAT_VERSION):  # "one": bad metadata, as in C++
         raise _err(path, f"unsupported format version '{meta['ddpm.format_version'][:40]}' "
                          f"(this reader knows {FORMAT_VERSION})")
     if meta["ddpm.arch"].strip() != ARCH:
@@ -131,7 +133,7 @@ def load_model(path):
                 isinstance(b, (int, float)) and not isinstance(b, bool) for b in betas_list):
             raise ValueError("not a JSON array of numbers")
         betas = np.array(betas_list, dtype=np.float64)
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:  # RecursionError: deeply nested "[[[[..."
         raise _err(path, f"bad metadata 'ddpm.betas': {e}") from None
     if betas.shape[0] != T:
         raise _err(path, f"bad metadata 'ddpm.betas': {betas.shape[0]} values but ddpm.T = {T}")
@@ -153,7 +155,7 @@ def load_model(path):
             c = np.array(json.loads(meta["ddpm.constellation"]), dtype=np.float64)
             if c.ndim != 2 or c.shape[1] != 2 or c.shape[0] < 1 or not np.all(np.isfinite(c)):
                 raise ValueError("need a non-empty JSON array of finite [I, Q] pairs")
-        except (ValueError, TypeError) as e:
+        except (ValueError, TypeError, RecursionError) as e:
             raise _err(path, f"bad metadata 'ddpm.constellation': {e}") from None
         constellation = c[:, 0] + 1j * c[:, 1]
         if "ddpm.bits_per_symbol" not in meta:
@@ -165,7 +167,7 @@ def load_model(path):
 
     inits = {i.name: i for i in proto.graph.initializer}
     weights = {}
-    for name, shape in _required_shapes(T, hidden, depth).items():
+    for name, shape in _required_shapes(T, hidden, depth):
         if name not in inits:
             raise _err(path, f"missing initializer '{name}'")
         ini = inits[name]
