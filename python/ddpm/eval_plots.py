@@ -50,6 +50,16 @@ def _grid(plt, nr, nc, w=5.0, h=3.8):
     return fig, ax
 
 
+def _clip_db(a, floor=-60.0):
+    """Keep dB axes readable: an exact estimate (error 0, e.g. MMSE at very high SNR) would pull the axis to
+    -300 dB; such values are below the floor and left out of view (the CSV has them)."""
+    lo, hi = a.get_ylim()
+    if lo < floor:
+        top = max((float(np.nanmax(ln.get_ydata())) for ln in a.get_lines() if len(ln.get_ydata())),
+                  default=hi)
+        a.set_ylim(floor, min(hi, top + 0.05 * (top - floor)))
+
+
 def _save(fig, path):
     fig.tight_layout()
     fig.savefig(path, dpi=90)
@@ -72,6 +82,7 @@ def plot_mse(rows, path, setting=None):
             a.set_title(f"{c}, {nz} noise")
             a.set_xlabel("SNR (dB)")
             a.set_ylabel("MSE (dB)")
+            _clip_db(a)
             a.grid(alpha=0.3)
     ax[0][0].legend(fontsize=7)
     return _save(fig, path)
@@ -87,7 +98,7 @@ def plot_ber(rows, path, setting=None):
             a = ax[i][j]
             for m in RECEIVERS + ("closed_form",):
                 xs, ys = _series(rows, "snr_db", "ber", constellation=c, noise=nz, method=m)
-                ok = ys > 0
+                ok = (ys > 0) & (ys <= 0.5)          # the Gray closed form exceeds 0.5 (invalid) at low SNR
                 if ok.any():
                     a.semilogy(xs[ok], ys[ok], label=LABELS.get(m, "closed form (Gray approx.)"), ms=4,
                                **_STYLE[m])
@@ -115,6 +126,7 @@ def plot_kappa(rows, path, setting=None):
         a.set_xlabel("κ_r")
         a.set_ylabel("MSE (dB)")
         a.grid(alpha=0.3)
+        _clip_db(a)
     ax[0][0].legend(fontsize=7)
     return _save(fig, path)
 
@@ -138,6 +150,8 @@ def plot_mimo(rows, path, setting=None):
             a.set_title(_cfg_label(na, c))
             a.set_xlabel("SNR (dB)")
             a.set_ylabel("NMSE (dB)" if metric == "nmse_db" else "cosine similarity")
+            if metric == "nmse_db":
+                _clip_db(a)
             a.grid(alpha=0.3)
     ax[0][0].legend(fontsize=7)
     return _save(fig, path)
@@ -214,7 +228,8 @@ def plot_shaping(rows, path, setting=None):
 # ----------------------------------------------------------------------------------------------- tables
 def _table(rows, row_keys, col_key, value, fmt):
     from .evaluation import markdown_table
-    return markdown_table(rows, row_keys, col_key, value, fmt)
+    return markdown_table(rows, row_keys, col_key, value, fmt,
+                          floor=-100.0 if value in ("mse_db", "nmse_db") else None)
 
 
 def tables(name, rows):
@@ -222,6 +237,8 @@ def tables(name, rows):
     out = []
     if name in ("mse", "ber"):
         metric, fmt = ("mse_db", "{:.1f}") if name == "mse" else ("ber", "{:.3g}")
+        # the Gray BER closed form is an approximation that exceeds 0.5 (meaningless) at low SNR: not shown
+        rows = [r for r in rows if not (r.get("method") == "closed_form" and r.get("ber", 0) > 0.5)]
         for c in _uniq(rows, "constellation"):
             for nz in _uniq(rows, "noise"):
                 rs = _sel(rows, constellation=c, noise=nz)

@@ -14,7 +14,7 @@ Dask -- a ``LocalCluster`` of ``--workers`` processes (one thread each) by defau
 
 Seeds: point i of experiment E gets ``point_seed(base_seed, E, key_i)`` where key_i is the point's canonical
 parameter string, so the numbers do not depend on the order or place the points run (Dask or serial) nor on the
-other points of the setting (a point shared by ``--quick`` and ``--full`` gives the same numbers).
+other points of the setting (a point with the same parameters gets the same seed in any setting or subset).
 
 Outputs in DIR: ``E.csv`` (long format: one row per point and method), ``E.png`` (matplotlib, Agg),
 ``E.json`` (setting, command, machine, run time, model files and their SHA-256), and for ``swissroll`` also
@@ -107,20 +107,20 @@ EXPERIMENTS = {
     "kappa": Experiment(
         "kappa", "MSE vs receive impairment kappa_r, kappa_t = 0.05, Rayleigh block fading, SNR 20 dB", ex.run_kappa,
         {"quick": {"orders": [16], "kappa_r": [0.0, 0.0225],
-                   "common": dict(snr_db=20.0, kappa_t=0.05, coherence_len=50, n=2000, ddim_steps=10,
+                   "common": dict(snr_db=20.0, kappa_t=0.05, coherence_len=10, n=2000, ddim_steps=10,
                                   dnn_train=4000, dnn_epochs=4)},
          "full": {"orders": [16, 64], "kappa_r": [round((0.025 * k) ** 2, 8) for k in range(7)],
-                  "common": dict(snr_db=20.0, kappa_t=0.05, coherence_len=100, n=8000, ddim_steps=10,
+                  "common": dict(snr_db=20.0, kappa_t=0.05, coherence_len=10, n=8000, ddim_steps=10,
                                  dnn_train=10000, dnn_epochs=8)}},
         _kappa_points, lambda r, p, c: _plots().plot_kappa(r, p, c), ("qam16", "qam64")),
     "mimo": Experiment(
         "mimo", "NMSE and cosine similarity vs SNR, 16-QAM, 1 and 4 transmit antennas with/without CSI",
         ex.run_mimo,
         {"quick": {"order": 16, "configs": [(1, False), (4, True)], "snrs": [10.0],
-                   "common": dict(kappa_t=0.01, kappa_r=0.01, coherence_len=50, n=2000, ddim_steps=10,
+                   "common": dict(kappa_t=0.01, kappa_r=0.01, coherence_len=10, n=2000, ddim_steps=10,
                                   dnn_train=4000, dnn_epochs=4)},
          "full": {"order": 16, "configs": [(1, False), (4, False), (4, True)], "snrs": _grid(-10, 30, 5),
-                  "common": dict(kappa_t=0.01, kappa_r=0.01, coherence_len=100, n=5000, ddim_steps=10,
+                  "common": dict(kappa_t=0.01, kappa_r=0.01, coherence_len=10, n=5000, ddim_steps=10,
                                  dnn_train=10000, dnn_epochs=8)}},
         _mimo_points, lambda r, p, c: _plots().plot_mimo(r, p, c), ("qam16",)),
     "swissroll": Experiment(
@@ -221,11 +221,11 @@ def read_csv(path):
     return out
 
 
-def markdown_table(rows, row_keys, col_key, value, fmt="{:.3g}", filt=None):
+def markdown_table(rows, row_keys, col_key, value, fmt="{:.3g}", filt=None, floor=None):
     """Pivot rows into a Markdown table: one line per distinct row_keys tuple, one column per col_key value.
 
-    rows: list of dicts; row_keys: list of str; col_key: str; value: str; filt: optional predicate on a row.
-    Returns str."""
+    rows: list of dicts; row_keys: list of str; col_key: str; value: str; filt: optional predicate on a row;
+    floor: values below it are shown as "< floor" (e.g. an exactly-zero error in dB). Returns str."""
     rows = [r for r in rows if (filt is None or filt(r)) and value in r]
     cols = list(dict.fromkeys(r[col_key] for r in rows))
     lines = {}
@@ -233,9 +233,13 @@ def markdown_table(rows, row_keys, col_key, value, fmt="{:.3g}", filt=None):
         lines.setdefault(tuple(r.get(k, "") for k in row_keys), {})[r[col_key]] = r[value]
     out = ["| " + " | ".join(row_keys) + " | " + " | ".join(str(c) for c in cols) + " |",
            "|" + "---|" * (len(row_keys) + len(cols))]
+    def cell(v):
+        if not isinstance(v, (int, float)) or not math.isfinite(v):
+            return "–"
+        return f"< {floor:g}" if floor is not None and v < floor else fmt.format(v)
+
     for key, vals in lines.items():
-        cells = [fmt.format(vals[c]) if c in vals and isinstance(vals[c], (int, float)) and
-                 math.isfinite(vals[c]) else "–" for c in cols]
+        cells = [cell(vals[c]) if c in vals else "–" for c in cols]
         out.append("| " + " | ".join(str(k) for k in key) + " | " + " | ".join(cells) + " |")
     return "\n".join(out)
 
@@ -306,8 +310,11 @@ def run_experiment(name, setting="quick", out=None, scheduler=None, workers=2, s
     results = [None] * len(pts)
     bar = None
     if progress:
-        from tqdm import tqdm
-        bar = tqdm(total=len(pts), desc=f"ddpm-eval {name} ({setting})", unit="pt", file=sys.stderr)
+        try:
+            from tqdm import tqdm
+            bar = tqdm(total=len(pts), desc=f"ddpm-eval {name} ({setting})", unit="pt", file=sys.stderr)
+        except ImportError:                   # the bar is optional (tqdm is pinned in requirements.txt)
+            bar = None
     own = None
     try:
         if serial:
@@ -383,7 +390,23 @@ def _parser():
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"base seed (default {DEFAULT_SEED})")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--markdown", action="store_true", help="print the result tables as Markdown")
+    p.add_argument("--replot", action="store_true",
+                   help="do not run: redraw the PNG (and --markdown tables) from the CSV already in --out")
     return p
+
+
+def _replot(names, args):
+    from . import eval_plots
+    for n in names:
+        path = os.path.join(args.out, f"{n}.csv")
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"{path} does not exist: run the experiment first")
+        rows = read_csv(path)
+        png = EXPERIMENTS[n].plot(rows, os.path.join(args.out, f"{n}.png"), EXPERIMENTS[n].settings[args.setting])
+        print(f"{n}: {len(rows)} rows from {path} -> {png}")
+        if args.markdown:
+            print(eval_plots.tables(n, rows))
+    return 0
 
 
 def main(argv=None):
@@ -402,6 +425,8 @@ def main(argv=None):
     command = "ddpm-eval " + " ".join(sys.argv[1:] if argv is None else argv)
     client = own = None
     try:
+        if args.replot:
+            return _replot(names, args)
         if not args.serial:
             client, own = make_client(args.scheduler, args.workers)
         for n in names:

@@ -58,3 +58,9 @@ def test_cli_usage_errors():
     r = subprocess.run([sys.executable, "-m", "gnuradio.ddpm.evaluation", "mse", "--workers", "0"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "--workers" in r.stderr
+
+
+def test_markdown_table_floor():
+    rows = [{"m": "a", "x": 1, "v": -3000.0}, {"m": "a", "x": 2, "v": -12.34}]
+    t = evaluation.markdown_table(rows, ["m"], "x", "v", "{:.1f}", floor=-100).splitlines()
+    assert t[2] == "| a | < -100 | -12.3 |"
