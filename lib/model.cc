@@ -235,7 +235,7 @@ struct model_parser {
             const std::string& v = meta(*m, "ddpm.format_version");
             long fv;
             if (!parse_long(v, fv))
-                fail("bad metadata 'ddpm.format_version': '" + v.substr(0, 40) + "'");
+                fail("bad metadata 'ddpm.format_version': '" + v.substr(0, 40) + "' is not an integer");
             if (fv != 1)
                 fail("unsupported format version " + std::to_string(fv) + " (this reader knows 1)");
         }

@@ -14,6 +14,7 @@
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 #define DDPM_PORTABLE_NAME net_tile_avx2
+#define DDPM_PORTABLE_VBYTES 32
 #include "sampler_portable.inc"
 #pragma GCC pop_options
 

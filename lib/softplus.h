@@ -4,7 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 // Portable softplus(a) = max(a, 0) + log1p(exp(-|a|)) from polynomial approximations, written so that the
-// compiler can vectorise a loop over it (no libm calls, no branches). The AVX-512 version
+// compiler can vectorise a loop over it (no libm calls, no branches; the selects need -fno-trapping-math
+// to be if-converted, see lib/CMakeLists.txt). The AVX-512 version
 // (softplus_avx512.h) evaluates the same formulas.
 //
 //   exp(-|a|):  |a| clamped to <= 100·ln 2; n = round(-|a|·log2 e) <= 0, f = |a| + n·ln 2 (Cody-Waite: ln 2
@@ -19,6 +20,7 @@
 #ifndef INCLUDED_DDPM_SOFTPLUS_H
 #define INCLUDED_DDPM_SOFTPLUS_H
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -45,9 +47,12 @@ constexpr float Q0 = 1.9999996423721313f, Q1 = 0.6667611002922058f, Q2 = 0.39586
 static inline float softplus_approx(float a)
 {
     using namespace sp;
-    float ax = a < 0.0f ? -a : a;
-    ax = ax > AMAX ? AMAX : ax;
-    const float n = (ax * -LOG2E + ROUND_MAGIC) - ROUND_MAGIC;
+    float ax = std::fabs(a);
+    ax = ax < AMAX ? ax : AMAX;
+    const float tn = ax * -LOG2E + ROUND_MAGIC; // round to an integer n, held in the low mantissa bits
+    const float n = tn - ROUND_MAGIC;
+    uint32_t tbits;
+    std::memcpy(&tbits, &tn, sizeof tbits);
     const float f = (ax + n * LN2_HI) + n * LN2_LO;
     float p = P5;
     p = p * f + P4;
@@ -55,7 +60,7 @@ static inline float softplus_approx(float a)
     p = p * f + P2;
     p = p * f + P1;
     p = p * f + P0;
-    int32_t bits = (int32_t(n) + 127) << 23;
+    const uint32_t bits = (tbits - 0x4B400000u + 127u) << 23; // 0x4B400000: bits of 1.5 * 2^23
     float scale;
     std::memcpy(&scale, &bits, sizeof scale);
     const float u = p * scale;
@@ -65,7 +70,7 @@ static inline float softplus_approx(float a)
     q = q * w + Q2;
     q = q * w + Q1;
     q = q * w + Q0;
-    const float pos = a > 0.0f ? a : 0.0f;
+    const float pos = 0.0f < a ? a : 0.0f;
     return pos + s * q + (a - a); // (a - a): NaN propagates
 }
 

@@ -16,7 +16,8 @@ reference = pytest.importorskip("gnuradio.ddpm.reference")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXDIR = os.path.join(ROOT, "tests", "fixtures")
-ISAS = ["generic"] + (["avx512"] if ddpm.ddpm_sampler.cpu_has_avx512() else [])
+ISAS = (["generic"] + (["avx2"] if ddpm.ddpm_sampler.cpu_has_avx2() else [])
+        + (["avx512"] if ddpm.ddpm_sampler.cpu_has_avx512() else []))
 
 
 def _fixtures():
@@ -96,21 +97,25 @@ def test_eps_matches_onnxruntime_every_t(big):
 
 def test_isa_paths_agree(big):
     if len(ISAS) < 2:
-        pytest.skip("no AVX-512 on this CPU")
+        pytest.skip("no AVX2 or AVX-512 on this CPU")
     rng = np.random.default_rng(2)
     m = ddpm.model.load(big)
     x = rng.normal(0, 2.0, (5000, 2)).astype(np.float32)
     t = rng.integers(0, m.T, 5000)
     a = ddpm.ddpm_sampler(m, isa="generic").eps(x, t)
-    b = ddpm.ddpm_sampler(m, isa="avx512").eps(x, t)
     _, scale = eps_float64(m, x, t)
-    assert scaled_err(b, a, scale) <= 1e-5
-    assert not np.array_equal(a, b)  # really two implementations
+    for isa in ISAS[1:]:
+        b = ddpm.ddpm_sampler(m, isa=isa).eps(x, t)
+        assert scaled_err(b, a, scale) <= 1e-5, isa
+        assert not np.array_equal(a, b)  # really different implementations
 
 
 def test_isa_env_var(big, monkeypatch):
-    monkeypatch.setenv("DDPM_KERNEL_ISA", "generic")
-    assert ddpm.ddpm_sampler(big).isa == "generic"
+    for isa in ISAS:
+        monkeypatch.setenv("DDPM_KERNEL_ISA", isa)
+        assert ddpm.ddpm_sampler(big).isa == isa
+    monkeypatch.setenv("DDPM_KERNEL_ISA", "bogus")  # ignored
+    assert ddpm.ddpm_sampler(big).isa == ISAS[-1]
     monkeypatch.delenv("DDPM_KERNEL_ISA")
     assert ddpm.ddpm_sampler(big).isa == ISAS[-1]
 

@@ -143,7 +143,7 @@ Batched DDPM/DDIM sampler (C++ kernel, batch as the SIMD dimension) over a gr-dd
 ddpm_sampler(model_or_path, threads=0, isa="") -- model: gnuradio.ddpm.model, a file path (str or
 os.PathLike) or an object with a .path (gnuradio.ddpm.modelfile.Model, whose file is then read natively);
 threads: worker threads splitting the batch, 0 = all cores; isa: "" (DDPM_KERNEL_ISA or auto), "auto",
-"generic" or "avx512". Errors: ModelError (ValueError) for a bad model file, ValueError for bad
+"generic", "avx2" or "avx512". Errors: ModelError (ValueError) for a bad model file, ValueError for bad
 arguments, IndexError for t outside 0..T-1 in eps().
 )doc")
         .def(py::init([](std::shared_ptr<model> mm, int threads, const std::string& isa) {
@@ -170,8 +170,9 @@ arguments, IndexError for t outside 0..T-1 in eps().
         .def_property("threads", &ddpm_sampler::threads, &ddpm_sampler::set_threads,
                       "worker threads (0 = all cores)")
         .def_property("isa", &ddpm_sampler::isa, &ddpm_sampler::set_isa,
-                      "'avx512' or 'generic' (set 'auto', 'generic' or 'avx512')")
+                      "'avx512', 'avx2' or 'generic' (set 'auto', 'generic', 'avx2' or 'avx512')")
         .def_static("cpu_has_avx512", &ddpm_sampler::cpu_has_avx512)
+        .def_static("cpu_has_avx2", &ddpm_sampler::cpu_has_avx2)
         .def(
             "eps",
             [](ddpm_sampler& self, farr x, iarr t) {
