@@ -43,6 +43,9 @@ const pmt::pmt_t KEY_P = pmt::mp("power");
 constexpr size_t MIN_EST_SAMPLES = 16;
 // Below this effective noise (about 13 dB) the decision-directed estimate replaces M2M4.
 constexpr double DD_THRESHOLD = 0.05;
+// Samples with |x|^2 above this (80 dB above the unit signal power) are outliers, not signal plus
+// noise at any SNR a model handles: the noise estimate skips them like non-finite samples.
+constexpr double MAX_EST_POWER = 1e8;
 
 using clock_type = std::chrono::steady_clock;
 double seconds_since(clock_type::time_point t0)
@@ -124,7 +127,9 @@ denoiser_cc_impl::denoiser_cc_impl(const std::string& model,
       d_work_s(0.0),
       d_kernel_s(0.0),
       d_items(0),
-      d_warned_tag(false)
+      d_warned_tag(false),
+      d_warned_nonfinite(false),
+      d_warned_overflow(false)
 {
     check_sampler(sampler);
     check_steps(steps);
@@ -294,9 +299,10 @@ double denoiser_cc_impl::estimate_noise(const gr_complex* x, size_t n) const
     double m2 = 0.0, m4 = 0.0;
     size_t cnt = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!std::isfinite(x[i].real()) || !std::isfinite(x[i].imag()))
+        const double re = x[i].real(), im = x[i].imag();
+        const double a = re * re + im * im; // in double: |x|^2 of a float may overflow a float
+        if (!(a <= MAX_EST_POWER))          // non-finite or an outlier
             continue;
-        const double a = std::norm(x[i]);
         m2 += a;
         m4 += a * a;
         cnt++;
@@ -319,7 +325,8 @@ double denoiser_cc_impl::estimate_noise(const gr_complex* x, size_t n) const
     const double g = 1.0 / std::sqrt(s);
     double dd = 0.0;
     for (size_t i = 0; i < n; i++) {
-        if (!std::isfinite(x[i].real()) || !std::isfinite(x[i].imag()))
+        const double re = x[i].real(), im = x[i].imag();
+        if (!(re * re + im * im <= MAX_EST_POWER))
             continue;
         const gr_complex xs = x[i] * static_cast<float>(g * d_ps);
         float best = std::numeric_limits<float>::infinity();
@@ -452,8 +459,34 @@ int denoiser_cc_impl::work(int noutput_items,
 
     // 4. the kernel; first_index = absolute index keys the random numbers
     const auto t_kernel = clock_type::now();
-    d_kernel->sample(d_x.data(), d_nv.data(), d_y.data(), n, nitems_written(0), d_cfg);
+    const size_t nonfinite =
+        d_kernel->sample(d_x.data(), d_nv.data(), d_y.data(), n, nitems_written(0), d_cfg);
     d_kernel_s += seconds_since(t_kernel);
+    if (nonfinite && !d_warned_nonfinite) {
+        d_logger->warn("{} non-finite input sample(s) (NaN/Inf) between items {} and {}: their "
+                       "output is 0 (this warning is shown once)",
+                       nonfinite,
+                       nitems_read(0),
+                       nitems_read(0) + n);
+        d_warned_nonfinite = true;
+    }
+    // A finite input far beyond the signal range (|x| ~ 1e38) can overflow inside the network:
+    // its output is 0, like a non-finite input's, and no other sample is affected.
+    size_t overflow = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!std::isfinite(d_y[i].real()) || !std::isfinite(d_y[i].imag())) {
+            d_y[i] = gr_complex(0.0f, 0.0f);
+            overflow++;
+        }
+    }
+    if (overflow && !d_warned_overflow) {
+        d_logger->warn("{} finite input sample(s) too large for the network between items {} and {}: "
+                       "their output is 0 (this warning is shown once)",
+                       overflow,
+                       nitems_read(0),
+                       nitems_read(0) + n);
+        d_warned_overflow = true;
+    }
 
     // 5. back to physical units, or hard decisions
     const float inv_ps = 1.0f / ps;

@@ -51,6 +51,8 @@ private:
     double d_work_s, d_kernel_s;
     uint64_t d_items;
     bool d_warned_tag;
+    bool d_warned_nonfinite; // one log line for non-finite input samples
+    bool d_warned_overflow;  // one log line for finite input too large for the network
 
     static void check_sampler(int sampler);
     static void check_steps(int steps);

@@ -338,6 +338,7 @@ int impairment_injector_cc_impl::work(int noutput_items,
     };
 
     double sd_r = std::sqrt(kr_p * (d_g_re * d_g_re + d_g_im * d_g_im) / 2.0);
+    int nonfinite = 0; // non-finite input samples: passed through (their output is not finite)
 
     for (int i = 0; i < noutput_items; i++) {
         if (d_block_left <= 0) {
@@ -355,6 +356,7 @@ int impairment_injector_cc_impl::work(int noutput_items,
             d_block_left--;
 
         double x_re = in[i].real(), x_im = in[i].imag();
+        nonfinite += !(std::isfinite(x_re) && std::isfinite(x_im));
         if (qb > 0) {
             x_re = quant(x_re);
             x_im = quant(x_im);
@@ -395,6 +397,15 @@ int impairment_injector_cc_impl::work(int noutput_items,
             y_im += sd_n * d_rng.normal();
         }
         out[i] = gr_complex(static_cast<float>(y_re), static_cast<float>(y_im));
+    }
+    if (nonfinite && !d_warned_nonfinite) {
+        // the random draws do not depend on the input: every other sample is as in a clean run
+        d_logger->warn("{} non-finite input sample(s) (NaN/Inf) between items {} and {}: passed "
+                       "through, no other sample is affected (this warning is shown once)",
+                       nonfinite,
+                       n0,
+                       n0 + noutput_items);
+        d_warned_nonfinite = true;
     }
 
     return noutput_items;

@@ -57,6 +57,7 @@ private:
     bool d_kt_tag_pending;   // ... "kappa_t"
     bool d_kr_tag_pending;   // ... "kappa_r"
     bool d_power_tag_pending; // ... "power"
+    bool d_warned_nonfinite = false; // one log line for non-finite input samples
     const pmt::pmt_t d_key_h;
     const pmt::pmt_t d_key_snr_db;
     const pmt::pmt_t d_key_kappa_t;

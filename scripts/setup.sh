@@ -18,7 +18,7 @@ JOBS="${JOBS:-$(nproc)}"
 VENV="$ROOT/.venv"
 
 # Debian packages: keep in sync with README.md.
-APT_PACKAGES=(gnuradio gnuradio-dev cmake g++ make pkg-config pybind11-dev libonnx-dev libprotobuf-dev
+APT_PACKAGES=(gnuradio gnuradio-dev cmake g++ make pkg-config pybind11-dev libonnx-dev libprotobuf-dev clang-14 libclang-rt-14-dev
               protobuf-compiler libboost-test-dev python3-venv python3-dev castxml python3-matplotlib python3-pygccxml xvfb xauth gir1.2-gtk-3.0)
 
 log() { printf '[setup] %s\n' "$*" >&2; }

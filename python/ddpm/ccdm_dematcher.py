@@ -83,6 +83,8 @@ class ccdm_dematcher(gr.basic_block):
 
     def _parse(self, msg):
         pmf, counts = shaping.pmt_to_composition(msg, self._n)
+        if pmf.size != self._pmf.size:   # the shaper never changes the alphabet at run time
+            raise ValueError(f"the composition has {pmf.size} symbols, the dematcher's alphabet {self._pmf.size}")
         return pmf, self._make(pmf, counts)
 
     def _handle_msg(self, msg):

@@ -46,12 +46,13 @@ def _check_common(n, mode, floor, points_per_symbol, threads, seed):
         raise ValueError(f"unknown mode {mode!r}: 0 = CCDM, 1 = i.i.d. from the PMF")
     if not isinstance(floor, (int, float, np.floating)) or not math.isfinite(floor) or floor < 0:
         raise ValueError(f"floor must be a finite number in [0, 1/M), got {floor!r}")
-    if int(points_per_symbol) < 1:
-        raise ValueError(f"points_per_symbol must be >= 1, got {points_per_symbol}")
-    if int(threads) < 0:
-        raise ValueError(f"threads must be >= 0 (0 = all cores), got {threads}")
-    if int(seed) < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
+    for name, v, lo in (("points_per_symbol", points_per_symbol, 1), ("threads", threads, 0), ("seed", seed, 0)):
+        try:
+            ok = not isinstance(v, bool) and int(v) == v and int(v) >= lo
+        except (TypeError, ValueError, OverflowError):   # None, "x", NaN, Inf
+            ok = False
+        if not ok:
+            raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
 
 
 class shaper(gr.basic_block):
