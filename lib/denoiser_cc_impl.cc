@@ -38,6 +38,8 @@ const pmt::pmt_t KEY_SNR = pmt::mp("snr_db");
 const pmt::pmt_t KEY_KT = pmt::mp("kappa_t");
 const pmt::pmt_t KEY_KR = pmt::mp("kappa_r");
 const pmt::pmt_t KEY_P = pmt::mp("power");
+const pmt::pmt_t KEY_NT = pmt::mp("antennas");
+const pmt::pmt_t KEY_HN2 = pmt::mp("h_norm2");
 
 // Fewer finite samples than this in a batch: keep the previous noise estimate.
 constexpr size_t MIN_EST_SAMPLES = 16;
@@ -120,6 +122,8 @@ denoiser_cc_impl::denoiser_cc_impl(const std::string& model,
       d_kappa_t(0.0),
       d_kappa_r(0.0),
       d_power(1.0),
+      d_antennas(1),
+      d_h_norm2(-1.0),
       d_est_var(std::numeric_limits<double>::quiet_NaN()),
       d_last_nv(std::numeric_limits<double>::quiet_NaN()),
       d_last_source(-1),
@@ -251,7 +255,8 @@ void denoiser_cc_impl::apply_tag(const tag_t& tag)
 {
     const pmt::pmt_t& k = tag.key;
     const bool known = pmt::eqv(k, KEY_H) || pmt::eqv(k, KEY_SNR) || pmt::eqv(k, KEY_KT) ||
-                       pmt::eqv(k, KEY_KR) || pmt::eqv(k, KEY_P);
+                       pmt::eqv(k, KEY_KR) || pmt::eqv(k, KEY_P) || pmt::eqv(k, KEY_NT) ||
+                       pmt::eqv(k, KEY_HN2);
     if (!known)
         return;
     bool ok = pmt::is_number(tag.value);
@@ -272,6 +277,14 @@ void denoiser_cc_impl::apply_tag(const tag_t& tag)
             ok = std::isfinite(v) && v > 0.0;
             if (ok)
                 d_power = v;
+        } else if (pmt::eqv(k, KEY_NT)) {
+            ok = std::isfinite(v) && v >= 1.0 && v == std::floor(v) && v <= 1024.0;
+            if (ok)
+                d_antennas = static_cast<int>(v);
+        } else if (pmt::eqv(k, KEY_HN2)) {
+            ok = std::isfinite(v) && v >= 0.0;
+            if (ok)
+                d_h_norm2 = v;
         } else {
             ok = std::isfinite(v) && v >= 0.0;
             if (ok)
@@ -404,11 +417,15 @@ int denoiser_cc_impl::work(int noutput_items,
         }
         if (src != d_logged_source)
             log_source(src);
-        const float v =
-            src == SRC_EST
-                ? 0.0f
-                : static_cast<float>(d_kappa_t + d_kappa_r +
-                                     std::pow(10.0, -snr / 10.0) / std::norm(d_h));
+        // sigma2_eff after zero forcing (docs/tags.md): with N_t > 1 transmit antennas and a known
+        // ||h||^2 the transmit distortion term is kappa_t ||h||^2 / (N_t |g|^2); otherwise kappa_t.
+        const double g2 = std::norm(d_h);
+        const double kt = (d_antennas > 1 && d_h_norm2 >= 0.0)
+                              ? d_kappa_t * d_h_norm2 / (d_antennas * g2)
+                              : d_kappa_t;
+        const float v = src == SRC_EST
+                            ? 0.0f
+                            : static_cast<float>(kt + d_kappa_r + std::pow(10.0, -snr / 10.0) / g2);
         const gr_complex g = d_equalize == 0
                                  ? gr_complex(1.0f, 0.0f)
                                  : gr_complex(1.0f, 0.0f) /

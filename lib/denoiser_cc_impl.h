@@ -37,6 +37,8 @@ private:
     gr_complex d_h;
     double d_tag_snr_db; // NaN until a snr_db tag arrives
     double d_kappa_t, d_kappa_r, d_power;
+    int d_antennas;   // transmit antennas N_t from the `antennas` tag (1 until one arrives)
+    double d_h_norm2; // ||h||^2 from the `h_norm2` tag, -1 = unknown (docs/tags.md, docs/channel.md)
     double d_est_var; // last data-based estimate of the effective noise (physical units), NaN = none
 
     // scratch

@@ -111,6 +111,35 @@ def test_snr_tag_takes_effect_from_its_sample(qam16, kernel):
     assert den.last_noise_var() == pytest.approx(10 ** -0.3 * kernel.model.power_scale ** 2, rel=1e-5)
 
 
+@pytest.mark.parametrize("csi", [0, 1])
+def test_multi_antenna_tags_set_the_transmit_distortion_term(qam16, csi):
+    """4 transmit antennas, Rayleigh fading: the injector tags g = h^T w, ||h||^2 and N_t; the block's noise
+    for the last sample equals the injector's own effective_noise_var(|g|^2, ||h||^2) of that coherence
+    block (kappa_t ||h||^2/(N_t |g|^2) + kappa_r + 10^(-snr/10)/|g|^2), not the one-antenna formula."""
+    n, snr, kt, kr = 3000, 15.0, 0.05, 0.01
+    s, _ = noisy_qam16(n, 0.0, seed=4)
+    src = blocks.vector_source_c(s.astype(np.complex64).tolist(), False)
+    inj = ddpm.impairment_injector_cc(snr_db=snr, kappa_t=kt, kappa_r=kr, fading=1, coherence_len=500,
+                                      antennas=4, csi=csi, seed=5)
+    den = ddpm.denoiser_cc(qam16, sampler=2, steps=1, batch=512, threads=1, seed=1, snr_db=30.0)
+    snk, tsnk = blocks.null_sink(gr.sizeof_gr_complex), blocks.vector_sink_c()
+    tb = gr.top_block()
+    tb.connect(src, inj, den, snk)
+    tb.connect(inj, tsnk)
+    tb.run()
+    last = {}
+    for t in sorted(tsnk.tags(), key=lambda t: t.offset):
+        last[pmt.symbol_to_string(t.key)] = t.value
+    g2 = abs(pmt.to_complex(last["h"])) ** 2
+    hn2 = pmt.to_double(last["h_norm2"])
+    params = ddpm.impairment_params(snr_db=snr, kappa_t=kt, kappa_r=kr, fading=1, antennas=4, csi=csi)
+    expected = params.effective_noise_var(g2, hn2)
+    one_antenna = kt + kr + 10 ** (-snr / 10) / g2
+    ps = ddpm.model.load(qam16).power_scale
+    assert den.last_noise_var() / ps ** 2 == pytest.approx(expected, rel=1e-5)
+    assert abs(expected - one_antenna) > 1e-3 * one_antenna      # the test can tell the two apart
+
+
 def test_tags_pass_through_on_same_samples(qam16):
     n = 2000
     _, y = noisy_qam16(n, 0.1, seed=3)
