@@ -253,6 +253,20 @@ struct model_parser {
         m->d_depth = int(meta_long(*m, "ddpm.depth", 1, MAX_DEPTH));
         m->d_T = int(meta_long(*m, "ddpm.T", 1, MAX_T));
         meta_long(*m, "ddpm.opset", 1, 1000);
+        {
+            // any integer, as the Python reader accepts (seeds may exceed a long)
+            const std::string& v = meta(*m, "ddpm.train_seed");
+            size_t b = v.find_first_not_of(" \t\n\r"), e = v.find_last_not_of(" \t\n\r");
+            bool ok = b != std::string::npos && e - b < 64;
+            if (ok) {
+                size_t i = b + ((v[b] == '+' || v[b] == '-') ? 1 : 0);
+                ok = i <= e;
+                for (; ok && i <= e; i++)
+                    ok = std::isdigit((unsigned char)v[i]) != 0;
+            }
+            if (!ok)
+                fail("bad metadata 'ddpm.train_seed': '" + v.substr(0, 40) + "' is not an integer");
+        }
         m->d_dataset = meta(*m, "ddpm.dataset");
 
         {

@@ -62,6 +62,7 @@ def _extra_variants():
     variant("opset_zero", ("bad metadata 'ddpm.opset'",), {"ddpm.opset": "0"})
     variant("missing_opset", ("missing metadata 'ddpm.opset'",), drop=("ddpm.opset",))
     variant("format_version_0", ("unsupported format version",), {"ddpm.format_version": "0"})
+    variant("train_seed_text", ("bad metadata 'ddpm.train_seed'",), {"ddpm.train_seed": "forty-two"})
     variant("T_more_than_betas", ("bad metadata 'ddpm.betas'",), {"ddpm.T": str(T + 1)})
     variant("T_huge", ("bad metadata 'ddpm.T'", "bad metadata 'ddpm.betas'"), {"ddpm.T": "1" + "0" * 40})
     variant("betas_nan", ("bad metadata 'ddpm.betas'",),

@@ -254,8 +254,9 @@ def test_dematcher_bounds(name):
 # ------------------------------------------------------------------------------------------------ link_metrics
 LM_BOUNDS = {
     "constellation": (["qam16", "qam4", "psk2", "bpsk", [1, -1]],
-                      ["qam3", "qam0", "psk1", "nope", [1], [1, 1], [math.nan, 1], [1j, math.inf]]),
-    "window": ([0, 1, 1 << 16], [-1, 1.5, True]),
+                      ["qam3", "qam0", "psk1", "psk6", "psk10000000", "qam1048576", "nope", [1], [1, 1], [math.nan, 1],
+                       [1j, math.inf]]),
+    "window": ([0, 1, 1 << 16], [-1, 1.5, True, 100_000_001, 10 ** 12]),
     "update_period": ([0, 1], [-1, 2.5, False]),
 }
 

@@ -22,8 +22,8 @@ def qam(order):
     """
     order = int(order)
     k = int(round(np.log2(order))) if order > 1 else 0
-    if order < 4 or 2 ** k != order or k % 2:
-        raise ValueError(f"QAM order must be a power of 4 (4, 16, 64, 256, ...), got {order}")
+    if order < 4 or order > 1 << 16 or 2 ** k != order or k % 2:
+        raise ValueError(f"QAM order must be a power of 4 from 4 to 65536 (4, 16, 64, 256, ...), got {order}")
     side = 2 ** (k // 2)
     levels = 2 * np.arange(side) - (side - 1)        # -(side-1) .. side-1, step 2
     # position of each Gray label on an axis: label gray(j) sits at level j
@@ -36,13 +36,13 @@ def qam(order):
 
 
 def psk(order, phase_offset=None):
-    """M-PSK on the unit circle, Gray-mapped. Returns complex128 [M].
+    """M-PSK on the unit circle, Gray-mapped; M a power of 2. Returns complex128 [M].
 
     phase_offset defaults to pi/4 for M = 4 (the usual QPSK) and 0 otherwise.
     """
     order = int(order)
-    if order < 2:
-        raise ValueError(f"PSK order must be >= 2, got {order}")
+    if order < 2 or order > 1 << 16 or order & (order - 1):
+        raise ValueError(f"PSK order must be a power of 2 from 2 to 65536 (Gray mapping), got {order}")
     if phase_offset is None:
         phase_offset = np.pi / 4 if order == 4 else 0.0
     pts = np.empty(order, dtype=np.complex128)

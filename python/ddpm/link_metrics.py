@@ -64,6 +64,9 @@ def constellation_points(constellation):
     return pts
 
 
+# A sliding window keeps two complex128 buffers of this length: 10^8 samples is 3.2 GB, the most we allow.
+MAX_WINDOW = 100_000_000
+
 class link_metrics(gr.sync_block):
     """Link-metrics sink: see the module docstring.
 
@@ -79,8 +82,8 @@ class link_metrics(gr.sync_block):
         m = self._points.shape[0]
         k = int(round(math.log2(m)))
         self._bits = k if 2 ** k == m else 0
-        if isinstance(window, bool) or int(window) != window or window < 0:
-            raise ValueError(f"window must be an integer >= 0, got {window!r}")
+        if isinstance(window, bool) or int(window) != window or window < 0 or window > MAX_WINDOW:
+            raise ValueError(f"window must be an integer from 0 to {MAX_WINDOW}, got {window!r}")
         if isinstance(update_period, bool) or int(update_period) != update_period or update_period < 0:
             raise ValueError(f"update_period must be an integer >= 0, got {update_period!r}")
         self._window = int(window)
