@@ -42,7 +42,7 @@ models: build
 
 ## make bench: benchmarks (not tests): ratios measured side by side in one run
 bench: build
-	@$(ENV) python bench/bench_kernel.py
+	@$(ENV) python bench/bench_kernel.py && python bench/bench_flowgraph.py
 
 clean:
 	rm -rf $(BUILD_DIR) $(PREFIX)

@@ -284,11 +284,11 @@ def test_dematcher_counts_errors_and_keeps_the_output_rate():
 
 
 def test_named_constellation_is_used_with_an_explicit_pmf_and_no_model_file():
-    if shaping._find_model_path("qam16") is not None:
-        pytest.skip("a qam16 model file exists; its own constellation is used instead")
-    pmf = mb(constellations.qam(16), 1.0)
-    sh = ddpm.shaper(model="qam16", n=64, pmf=list(pmf))
-    ratio = sh.points() / constellations.qam(16)
+    """No model file 'psk16' ships: with an explicit pmf the shaper uses the named constellation itself."""
+    assert shaping._find_model_path("psk16") is None
+    pmf = np.full(16, 1 / 16)
+    sh = ddpm.shaper(model="psk16", n=64, pmf=list(pmf))
+    ratio = sh.points() / constellations.psk(16)
     assert np.allclose(ratio, ratio[0]) and abs(ratio[0].imag) < 1e-6
 
 
