@@ -105,6 +105,7 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--json", default="", help="also write the results here")
     a = ap.parse_args(argv)
+    gr.logging().set_default_level(gr.log_levels.warn)   # keep the table free of the blocks' info lines
     model = find_model(a.model)
     results = []
     print(f"model {model}, SNR {a.snr_db} dB, batch {a.batch}, threads {a.threads or 'all'}, "
