@@ -15,7 +15,6 @@ Usage: bench/bench_kernel.py [--quick] [--batches 256,1024] [--reps 3] [--thread
 Without --model: models/qam16.onnx when present, else a random-weight H=128, D=3, T=100 model.
 """
 import argparse
-import importlib.util
 import os
 import shutil
 import statistics
@@ -201,10 +200,8 @@ def main(argv=None):
     tmp = tempfile.mkdtemp(prefix="ddpm-bench-")
     path = args.model or os.path.join(ROOT, "models", "qam16.onnx")
     if not os.path.exists(path):
-        spec = importlib.util.spec_from_file_location(
-            "ddpm_fixtures", os.path.join(ROOT, "tests", "fixtures", "ddpm_fixtures.py"))
-        fx = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(fx)
+        sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
+        import ddpm_fixtures as fx
         path = fx.write(os.path.join(tmp, "random_h128.onnx"), fx.valid_model(H=128, D=3, T=100, seed=3)[0])
     m = ddpm.model.load(path)
     H, D, T = m.hidden, m.depth, m.T

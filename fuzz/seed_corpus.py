@@ -10,7 +10,6 @@ Prints the number of seeds written.
 """
 import argparse
 import hashlib
-import importlib.util
 import os
 import sys
 
@@ -19,11 +18,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def fixtures():
     """The module tests/fixtures/ddpm_fixtures.py."""
-    spec = importlib.util.spec_from_file_location(
-        "ddpm_fixtures", os.path.join(ROOT, "tests", "fixtures", "ddpm_fixtures.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
+    import ddpm_fixtures
+    return ddpm_fixtures
 
 
 def seeds(small=False):

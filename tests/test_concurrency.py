@@ -15,7 +15,6 @@
 """
 import os
 import re
-import shutil
 import subprocess
 import threading
 
@@ -28,14 +27,8 @@ MODEL = os.path.join(ROOT, "models", "qam16.onnx")
 
 
 @pytest.fixture(scope="module")
-def tsan_bin():
-    if shutil.which(os.environ.get("CXX", "clang++-14")) is None:
-        pytest.skip("clang++-14 not installed (scripts/setup.sh deps installs clang-14 libclang-rt-14-dev)")
-    out = os.path.join(ROOT, os.environ.get("BUILD_DIR", "build"), "fuzz")
-    r = subprocess.run([os.path.join(ROOT, "fuzz", "build.sh"), out, "tsan"], capture_output=True, text=True,
-                       timeout=900)
-    assert r.returncode == 0, r.stderr[-3000:]
-    return r.stdout.strip().splitlines()[-1]
+def tsan_bin(sanitizer_program):
+    return sanitizer_program("tsan", timeout=900)
 
 
 def _tsan_env():

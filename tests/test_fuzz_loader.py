@@ -15,7 +15,6 @@ Without clang the tests are skipped with the reason.
 """
 import os
 import re
-import shutil
 import subprocess
 import sys
 
@@ -28,14 +27,8 @@ SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime
 
 
 @pytest.fixture(scope="module")
-def fuzzer():
-    if shutil.which(os.environ.get("CXX", "clang++-14")) is None:
-        pytest.skip("clang++-14 not installed (scripts/setup.sh deps installs clang-14 libclang-rt-14-dev)")
-    out = os.path.join(ROOT, os.environ.get("BUILD_DIR", "build"), "fuzz")
-    r = subprocess.run([os.path.join(ROOT, "fuzz", "build.sh"), out, "fuzz"], capture_output=True, text=True,
-                       timeout=600)
-    assert r.returncode == 0, r.stderr[-3000:]
-    return r.stdout.strip().splitlines()[-1]
+def fuzzer(sanitizer_program):
+    return sanitizer_program("fuzz", timeout=600)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ The malformed variants come from the kernel engineer's generator (tests/fixtures
 malformed_variants); this file adds truncation at many offsets, opset, T/schedule, schedule values, constellation,
 power scale, nesting, external data, huge declared sizes and duplicate keys.
 """
-import importlib.util
 import os
 
 import numpy as np
@@ -25,10 +24,7 @@ from gnuradio import blocks, ddpm, gr
 from gnuradio.ddpm import modelfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_spec = importlib.util.spec_from_file_location("ddpm_fixtures", os.path.join(ROOT, "tests", "fixtures",
-                                                                             "ddpm_fixtures.py"))
-F = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(F)
+import ddpm_fixtures as F  # tests/fixtures, on sys.path via the root conftest.py
 
 H, D, T = 8, 2, 10
 PARSE = ("not an ONNX model", "missing metadata")     # a truncation at a field boundary still parses

@@ -143,11 +143,7 @@ def test_denoiser_bounds(name):
 
 
 def test_denoiser_hard_decisions_need_a_constellation(tmp_path):
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("ddpm_fixtures", os.path.join(ROOT, "tests", "fixtures",
-                                                                                 "ddpm_fixtures.py"))
-    F = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(F)
+    import ddpm_fixtures as F  # tests/fixtures, on sys.path via the root conftest.py
     w = F.random_weights(4, 1, 5)
     path = F.write(str(tmp_path / "nocon.onnx"), F.build(w, F.metadata(4, 1, F.sigmoid_betas(5),
                                                                        constellation=False)))

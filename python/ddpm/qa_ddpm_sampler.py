@@ -3,7 +3,6 @@ golden Python reference (gnuradio.ddpm.reference), on a random-weight H=128, D=3
 tests/fixtures/ddpm_fixtures.py, on the committed tiny fixtures, and on every model in models/.
 Both instruction-set paths ("generic", "avx512" when the CPU has it) are tested.
 """
-import importlib.util
 import os
 import threading
 
@@ -20,14 +19,7 @@ ISAS = (["generic"] + (["avx2"] if ddpm.ddpm_sampler.cpu_has_avx2() else [])
         + (["avx512"] if ddpm.ddpm_sampler.cpu_has_avx512() else []))
 
 
-def _fixtures():
-    spec = importlib.util.spec_from_file_location("ddpm_fixtures", os.path.join(FIXDIR, "ddpm_fixtures.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-F = _fixtures()
+import ddpm_fixtures as F  # tests/fixtures, on sys.path via the root conftest.py
 
 
 @pytest.fixture(scope="module")

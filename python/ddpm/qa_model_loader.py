@@ -4,7 +4,6 @@ Valid files must read back exactly what was written; every kind of malformed fil
 gnuradio.ddpm.ModelError (a ValueError) whose message contains the text documented in
 docs/model-format.md ("Errors") and names the file.
 """
-import importlib.util
 import os
 
 import numpy as np
@@ -13,17 +12,9 @@ import pytest
 from gnuradio import ddpm
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIXDIR = os.path.join(ROOT, "tests", "fixtures")
 
 
-def _fixtures():
-    spec = importlib.util.spec_from_file_location("ddpm_fixtures", os.path.join(FIXDIR, "ddpm_fixtures.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-F = _fixtures()
+import ddpm_fixtures as F  # tests/fixtures, on sys.path via the root conftest.py
 
 
 @pytest.fixture(scope="module")
