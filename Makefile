@@ -7,7 +7,7 @@ export BUILD_DIR PREFIX
 ENV := . scripts/env.sh &&
 PYTEST_ARGS ?=
 
-.PHONY: all setup build demo test test-cpp test-python models bench clean
+.PHONY: all setup build demo test test-isa test-cpp test-python models bench clean
 
 all: build
 
@@ -30,6 +30,12 @@ test: build
 	$(ENV) python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || rc=1; \
 	exit $$rc
 
+## make test-isa: the whole suite (ctest + pytest) once per kernel ISA this CPU has (DDPM_KERNEL_ISA =
+## generic, avx2, avx512). Runs below AVX-512 also switch numpy's own AVX-512 (and, for generic, AVX/AVX2/FMA)
+## loops off, so a machine with AVX-512 reproduces the floating-point results of one without.
+test-isa: build
+	@scripts/test_isa.sh
+
 test-cpp: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure
 
@@ -38,7 +44,7 @@ test-python: build
 
 ## make models: retrain every shipped model from fixed seeds into models/
 models: build
-	@$(ENV) python -m gnuradio.ddpm.train --all-shipped --out models
+	@$(ENV) python -m gnuradio.ddpm.training.train --all-shipped --out models
 
 ## make bench: benchmarks (not tests): ratios measured side by side in one run
 bench: build

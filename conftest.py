@@ -1,8 +1,13 @@
 """pytest configuration shared by python/ddpm/qa_*.py and tests/.
 
 - tests/fixtures/ is on sys.path, so tests `import ddpm_fixtures` (the model-file generator) directly.
+- The QA files live in the package source (python/ddpm/**/qa_*.py). pytest (importlib mode) names them after
+  their folders ("ddpm.core.qa_ccdm") and imports their parent packages first; those names are bound here to
+  the installed, built packages (gnuradio.ddpm.*, with the binding and the generated _version.py), so a QA
+  file always tests what was built and installed, never a half copy from the source tree.
 - `sanitizer_program(kind)`: builds (incrementally) and returns a clang sanitizer program of fuzz/build.sh.
 """
+import importlib
 import os
 import shutil
 import subprocess
@@ -12,6 +17,14 @@ import pytest
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
+
+_PACKAGE_SOURCE = os.path.join(ROOT, "python", "ddpm")
+for _dir, _subdirs, _files in os.walk(_PACKAGE_SOURCE):
+    _subdirs[:] = [d for d in _subdirs if os.path.isfile(os.path.join(_dir, d, "__init__.py"))]
+    if "__init__.py" in _files:
+        _rel = os.path.relpath(_dir, _PACKAGE_SOURCE).replace(os.sep, ".")
+        _suffix = "" if _rel == "." else "." + _rel
+        sys.modules["ddpm" + _suffix] = importlib.import_module("gnuradio.ddpm" + _suffix)
 
 
 @pytest.fixture(scope="session")

@@ -27,8 +27,8 @@ import numpy as np
 from gnuradio import blocks, gr
 
 from gnuradio import ddpm
-from gnuradio.ddpm import constellations
-from gnuradio.ddpm.models import find_model
+from gnuradio.ddpm.core import constellations
+from gnuradio.ddpm.modelfile.lookup import find_model
 
 
 def make_input(n, snr_db, seed=1):

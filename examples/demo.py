@@ -7,7 +7,7 @@
 """gr-ddpm demo (`make demo`).
 
 Part 1 — the DDPM receiver on a simulated link (the headline): random QAM-16 symbols -> impairment injector
--> ddpm.denoiser_cc with the shipped QAM-16 model, through the blocks of examples/sim_link_headless.py, at a
+-> ddpm.denoiser_cc with the shipped QAM-16 model, through the hier block gnuradio.ddpm.flowgraphs.sim_link, at a
 few SNRs. Prints MSE and SER of the raw (zero-forcing equalised) observation, the DDPM SNR-matched chain, DDIM
 from the matched step, and the exact MMSE estimate / ML decision for the known constellation; writes a
 constellation before/after PNG.
@@ -126,9 +126,9 @@ def link_table(png_path):
 
     Returns True when every run delivered all samples without NaN (the figures are reported, not judged).
     """
-    sys.path.insert(0, HERE)
-    import sim_link_headless as sim
-    from gnuradio.ddpm import baselines, constellations
+    from gnuradio.ddpm.flowgraphs import sim_link as sim
+    from gnuradio.ddpm.core import estimators as baselines
+    from gnuradio.ddpm.core import constellations
 
     t0 = time.time()
     print(f"DDPM receiver, shipped model 'qam16': QAM-16, {LINK_N} symbols per SNR, AWGN plus hardware "
@@ -143,7 +143,7 @@ def link_table(png_path):
     for snr in LINK_SNRS:
         out = {}
         for name, kw in variants:
-            tb = sim.sim_link_headless(snr_db=snr, kappa_t=LINK_KAPPA_T, kappa_r=LINK_KAPPA_R,
+            tb = sim.sim_link_top(snr_db=snr, kappa_t=LINK_KAPPA_T, kappa_r=LINK_KAPPA_R,
                                        n_samples=LINK_N, seed=7, **kw)
             tb.run()
             n = len(tb.symbols)
@@ -151,7 +151,7 @@ def link_table(png_path):
             xd = np.asarray(tb.den_sink.data(), dtype=np.complex128)
             ok &= (y.size == n and xd.size == n and bool(np.all(np.isfinite(xd))))
             out[name] = xd
-            out["raw"] = sim._equalise_with_tags(y, tb.raw_sink.tags(), n)
+            out["raw"] = sim.equalise_with_tags(y, tb.raw_sink.tags(), n)
             s_idx, pts = tb.symbols, tb.points
         s = pts[s_idx]
         nv = LINK_KAPPA_T + LINK_KAPPA_R + 10 ** (-snr / 10)

@@ -2,7 +2,7 @@
 """Measure the reference samplers on a constellation model against the exact baselines.
 
 For each SNR: transmit uniform symbols of the model's constellation through the numpy channel reference
-(gnuradio.ddpm.channel: kappa_t, kappa_r, AWGN), equalise, and compare the MSE to the transmitted symbols
+(gnuradio.ddpm.core.channel: kappa_t, kappa_r, AWGN), equalise, and compare the MSE to the transmitted symbols
 (dB) and the SER of nearest-point decisions for
   raw     the equalised observation itself (SER = nearest-point / ML detection),
   mmse    the exact posterior mean E[s | y] (Gaussian noise of the effective variance; lower bound on MSE),
@@ -21,9 +21,11 @@ import time
 
 import numpy as np
 
-from gnuradio.ddpm import channel, constellations, reference
-from gnuradio.ddpm.modelfile import load_model
-from gnuradio.ddpm.models import find_model
+from gnuradio.ddpm.core import channel
+from gnuradio.ddpm.core import constellations
+from gnuradio.ddpm.modelfile import reference
+from gnuradio.ddpm.modelfile.reader import load_model
+from gnuradio.ddpm.modelfile.lookup import find_model
 
 
 def mmse(y, pts, nv):

@@ -21,7 +21,7 @@ import numpy as np
 import onnx
 import pytest
 from gnuradio import blocks, ddpm, gr
-from gnuradio.ddpm import modelfile
+from gnuradio.ddpm.modelfile import reader as modelfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 import ddpm_fixtures as F  # tests/fixtures, on sys.path via the root conftest.py

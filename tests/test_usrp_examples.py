@@ -16,7 +16,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _usrp_present():
-    from gnuradio.ddpm import usrp_check
+    from gnuradio.ddpm.core import usrp_check
     try:
         return bool(usrp_check.find_usrps(""))
     except Exception:

@@ -1,26 +1,34 @@
 #
-# Copyright 2008,2009 Free Software Foundation, Inc.
+# Copyright 2026 gr-ddpm authors.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
+"""gr-ddpm: denoising diffusion models (DDPMs) in GNU Radio flowgraphs.
 
-# The presence of this file turns this directory into a Python package
+The flowgraph blocks live here, where GNU Radio Companion imports them:
 
-'''
-This is the GNU Radio DDPM module. Place your Python package
-description here (python/__init__.py).
-'''
-import os
+- C++ (bound): ``impairment_injector_cc``, ``denoiser_cc``; the kernel ``ddpm_sampler`` and ``model``.
+- Python: ``shaper``, ``ccdm_dematcher``, ``link_metrics``; the hier block ``sim_link``.
 
-# import pybind11 generated symbols into the ddpm namespace
-try:
-    # this might fail if the module is python-only
-    from .ddpm_python import *
-except ModuleNotFoundError:
-    pass
+Subpackages (docs/layout.md):
 
-# import any pure python here
-#
-from .shaper import shaper
-from .ccdm_dematcher import ccdm_dematcher
-from .link_metrics import link_metrics
+- ``gnuradio.ddpm.core``: numpy runtime helpers (constellations, CCDM, shaping, channel reference, metrics,
+  exact estimators, argument checks).
+- ``gnuradio.ddpm.modelfile``: the model-file contract (format, reader, writer, lookup, schedule, RNG,
+  sampler vocabulary, reference sampler).
+- ``gnuradio.ddpm.flowgraphs``: reusable flowgraphs (the simulated link).
+- ``gnuradio.ddpm.training``: PyTorch training (``ddpm-train``); needs torch.
+- ``gnuradio.ddpm.evaluation``: the experiments of ``ddpm-eval`` (Dask, matplotlib).
+
+Flowgraph code never imports ``training`` or ``evaluation``: flowgraphs run without torch.
+"""
+from ._version import __version__
+
+# the pybind11 module: C++ blocks, kernel, parameters
+from .ddpm_python import *  # noqa: F401,F403
+
+# Python blocks
+from .shaper import shaper  # noqa: F401
+from .ccdm_dematcher import ccdm_dematcher  # noqa: F401
+from .link_metrics import link_metrics  # noqa: F401
+from .flowgraphs.sim_link import sim_link  # noqa: F401

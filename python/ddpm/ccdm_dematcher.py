@@ -8,9 +8,10 @@ import numpy as np
 import pmt
 from gnuradio import gr
 
-from . import shaping
-from .ccdm import CCDM, _as_pmf, quantise_pmf
-from .shaper import PMF_KEY, _check_common
+from gnuradio.ddpm.core import shaping
+from gnuradio.ddpm.core.ccdm import CCDM, quantise_pmf
+from gnuradio.ddpm.core.checks import as_pmf, check_shaping_args, check_snr_db
+from gnuradio.ddpm.shaper import MODE_CCDM, MODES, PMF_KEY
 
 __all__ = ["ccdm_dematcher", "INPUT_INT32", "INPUT_UINT8"]
 
@@ -43,13 +44,13 @@ class ccdm_dematcher(gr.basic_block):
     def __init__(self, model="qam16", n=256, snr_db=10.0, floor=1e-3,
                  points_per_symbol=shaping.DEFAULT_POINTS_PER_SYMBOL, threads=1, seed=0, pmf=None,
                  input_type=INPUT_INT32, follow_tags=True, sampler="matched", steps=10, constellation=None):
-        _check_common(n, 0, floor, points_per_symbol, threads, seed)
+        check_shaping_args(n, MODE_CCDM, floor, points_per_symbol, threads, seed, MODES)
         if input_type not in (INPUT_INT32, INPUT_UINT8):
             raise ValueError(f"unknown input_type {input_type!r}: 0 = int32 indices, 1 = uint8 indices")
-        snr = shaping._check_snr(snr_db)
+        snr = check_snr_db(snr_db)
         self._n = int(n)
         if pmf is not None:
-            p = _as_pmf(np.asarray(pmf, dtype=np.float64).reshape(-1))
+            p = as_pmf(np.asarray(pmf, dtype=np.float64).reshape(-1))
             if constellation is not None and np.asarray(constellation).size != p.size:
                 raise ValueError(f"pmf has {p.size} entries but the constellation has "
                                  f"{np.asarray(constellation).size} points")

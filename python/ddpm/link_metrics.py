@@ -7,7 +7,7 @@ Message output ``metrics``: a PMT dict published every ``update_period`` input s
   n_total (input items consumed since reset).
 The same values are available from the getters.
 
-What is computed (the definitions of :mod:`gnuradio.ddpm.metrics`, over the last ``window`` finite pairs, or
+What is computed (the definitions of :mod:`gnuradio.ddpm.core.metrics`, over the last ``window`` finite pairs, or
 since the start / the last reset() when window = 0):
 - mse = mean|rx - ref|^2; nmse_db = 10 log10(mse / mean|ref|^2); cosine = Re<ref, rx> / (||ref|| ||rx||);
   evm = rms(rx - ref) / rms(ref) in % and dB;
@@ -29,8 +29,8 @@ import numpy as np
 import pmt
 from gnuradio import gr
 
-from . import constellations
-from .metrics import _mi_bound_sum
+from gnuradio.ddpm.core import constellations
+from gnuradio.ddpm.core.metrics import mi_bound_sum
 
 __all__ = ["link_metrics", "constellation_points"]
 
@@ -44,15 +44,10 @@ def constellation_points(constellation):
     "qpsk" (= qam4), or a sequence of >= 2 distinct finite complex points. Returns complex128 [M].
     """
     if isinstance(constellation, str):
-        name = constellation.strip().lower()
-        if name == "bpsk":
-            return constellations.psk(2)
-        if name == "qpsk":
-            return constellations.qam(4)
-        for prefix, fn in (("qam", constellations.qam), ("psk", constellations.psk)):
-            if name.startswith(prefix) and name[len(prefix):].isdigit():
-                return fn(int(name[len(prefix):]))
-        raise ValueError(f"unknown constellation name {constellation!r}: use qamM, pskM, bpsk, qpsk or a list of points")
+        try:
+            return constellations.by_name(constellation)
+        except ValueError as e:
+            raise ValueError(f"{e} or a list of points") from None
     try:
         pts = np.asarray(constellation, dtype=np.complex128).reshape(-1)
     except (TypeError, ValueError) as e:
@@ -161,7 +156,7 @@ class link_metrics(gr.sync_block):
         p = self._counts / self._n
         es = float(np.sum(p * np.abs(pts) ** 2))
         nv = max(s["err_pt"] / self._n, 1e-12 * es)
-        s["mi"] += _mi_bound_sum(tx, rx, pts, p, nv)
+        s["mi"] += mi_bound_sum(tx, rx, pts, p, nv)
 
     # ------------------------------------------------------------------------------------------- evaluate
     def _compute_locked(self):
@@ -181,7 +176,7 @@ class link_metrics(gr.sync_block):
                          rx=float(np.sum(np.abs(rx) ** 2)), cross=float(np.sum((np.conj(ref) * rx).real)),
                          sym_err=int(np.count_nonzero(tx != dec)),
                          bit_err=self._bit_errors(tx, dec) if self._bits else 0,
-                         mi=_mi_bound_sum(tx, rx, pts, p, nv))
+                         mi=mi_bound_sum(tx, rx, pts, p, nv))
         else:
             n, s = self._n, self._s
         r = dict.fromkeys(_KEYS, nan)

@@ -1,5 +1,5 @@
 """The C++ sampling kernel through its binding (gnuradio.ddpm.ddpm_sampler) against ONNX Runtime and the
-golden Python reference (gnuradio.ddpm.reference), on a random-weight H=128, D=3, T=100 model written by
+golden Python reference (gnuradio.ddpm.modelfile.reference), on a random-weight H=128, D=3, T=100 model written by
 tests/fixtures/ddpm_fixtures.py, on the committed tiny fixtures, and on every model in models/.
 Both instruction-set paths ("generic", "avx512" when the CPU has it) are tested.
 """
@@ -11,7 +11,7 @@ import pytest
 
 from gnuradio import ddpm
 
-reference = pytest.importorskip("gnuradio.ddpm.reference")
+reference = pytest.importorskip("gnuradio.ddpm.modelfile.reference")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXDIR = os.path.join(ROOT, "tests", "fixtures")
@@ -224,7 +224,7 @@ def test_model_sources(big):
     y = np.linspace(-1, 1, 50).astype(np.complex64)
     want = ddpm.ddpm_sampler(ddpm.model.load(big)).sample(y, 0.1, seed=4)
     sources = [big, pathlib.Path(big)]
-    modelfile = pytest.importorskip("gnuradio.ddpm.modelfile")
+    modelfile = pytest.importorskip("gnuradio.ddpm.modelfile.reader")
     sources.append(modelfile.load_model(big))
     for src in sources:
         assert np.array_equal(ddpm.ddpm_sampler(src).sample(y, 0.1, seed=4), want)

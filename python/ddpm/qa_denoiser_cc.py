@@ -17,8 +17,8 @@ import pytest
 from gnuradio import blocks, gr
 
 from gnuradio import ddpm
-from gnuradio.ddpm import constellations
-from gnuradio.ddpm.models import find_model
+from gnuradio.ddpm.core import constellations
+from gnuradio.ddpm.modelfile.lookup import find_model
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,8 @@ import pytest
 from gnuradio import blocks, gr
 
 from gnuradio import ddpm
-from gnuradio.ddpm import channel, constellations
+from gnuradio.ddpm.core import channel
+from gnuradio.ddpm.core import constellations
 
 N = 100_000          # samples per statistical run
 Z = 5.0              # tolerance in standard errors

@@ -1,4 +1,4 @@
-"""Flowgraph tests of ddpm.link_metrics: vector sources -> block, compared with gnuradio.ddpm.metrics on the
+"""Flowgraph tests of ddpm.link_metrics: vector sources -> block, compared with gnuradio.ddpm.core.metrics on the
 same (complex64) data; sliding window, message port, non-finite samples, reset, parameters, GRC template."""
 import math
 import os
@@ -9,8 +9,8 @@ import pytest
 from gnuradio import blocks, gr
 
 from gnuradio import ddpm
-from gnuradio.ddpm import constellations as C
-from gnuradio.ddpm import metrics as M
+from gnuradio.ddpm.core import constellations as C
+from gnuradio.ddpm.core import metrics as M
 
 QAM16 = C.qam(16)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

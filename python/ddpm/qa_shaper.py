@@ -10,8 +10,10 @@ import pytest
 from gnuradio import blocks, digital, gr
 
 from gnuradio import ddpm
-from gnuradio.ddpm import constellations, shaping
-from gnuradio.ddpm.ccdm import CCDM, quantise_pmf
+from gnuradio.ddpm.core import constellations
+from gnuradio.ddpm.core import shaping
+from gnuradio.ddpm.core.ccdm import CCDM, quantise_pmf
+from gnuradio.ddpm.modelfile.lookup import find_model
 
 
 def mb(points, lam):
@@ -285,7 +287,8 @@ def test_dematcher_counts_errors_and_keeps_the_output_rate():
 
 def test_named_constellation_is_used_with_an_explicit_pmf_and_no_model_file():
     """No model file 'psk16' ships: with an explicit pmf the shaper uses the named constellation itself."""
-    assert shaping._find_model_path("psk16") is None
+    with pytest.raises(FileNotFoundError):
+        find_model("psk16")
     pmf = np.full(16, 1 / 16)
     sh = ddpm.shaper(model="psk16", n=64, pmf=list(pmf))
     ratio = sh.points() / constellations.psk(16)
@@ -338,7 +341,7 @@ def test_model_without_constellation_is_a_clear_error():
 
 
 def test_model_file_without_constellation_is_a_clear_error(tmp_path):
-    export = pytest.importorskip("gnuradio.ddpm.export")   # test-only: writes a tiny ONNX model (needs onnx)
+    export = pytest.importorskip("gnuradio.ddpm.modelfile.writer")   # test-only: writes a tiny ONNX model (needs onnx)
     H, T = 4, 3
     rng = np.random.default_rng(0)
     w = {"layers.0.weight": rng.standard_normal((H, 2)).astype(np.float32),
@@ -434,7 +437,7 @@ kernel = pytest.mark.skipif(not KERNEL, reason="the compiled module has no ddpm_
 def tiny_model(tmp_path_factory):
     """A 16-QAM model file with random weights (H = 16, one layer, the papers' T = 100 sigmoid schedule): its
     PMF is meaningless, but it exercises the real loader and kernel quickly."""
-    export = pytest.importorskip("gnuradio.ddpm.export")
+    export = pytest.importorskip("gnuradio.ddpm.modelfile.writer")
     H, T = 16, 100
     rng = np.random.default_rng(0)
     w = {"layers.0.weight": (0.3 * rng.standard_normal((H, 2))).astype(np.float32),
@@ -486,21 +489,10 @@ def test_kernel_set_snr_db_midstream_is_followed_by_the_dematcher(tiny_model):
     assert out.size > data.size - 200 and np.array_equal(out, data[:out.size])
 
 
-# ------------------------------------------------------------------------- the real kernel, if built
-def _real_model():
-    if not hasattr(ddpm, "ddpm_sampler") or not hasattr(ddpm, "model"):
-        return None, "the compiled module has no ddpm_sampler/model binding yet"
-    path = shaping._find_model_path("qam16")
-    if path is None:
-        return None, "models/qam16.onnx not found"
-    return path, ""
+# ------------------------------------------------------------------------- the real kernel and model
+REAL_MODEL = find_model("qam16")   # shipped: a missing model is a failure, not a skip
 
 
-REAL_MODEL, WHY = _real_model()
-real = pytest.mark.skipif(REAL_MODEL is None, reason=f"real DDPM kernel test skipped: {WHY}")
-
-
-@real
 def test_real_ddpm_pmf_sums_to_one_has_the_floor_and_changes_with_snr():
     a = shaping.ddpm_pmf(REAL_MODEL, 3.0, points_per_symbol=128, floor=2e-3, seed=0)
     b = shaping.ddpm_pmf(REAL_MODEL, 15.0, points_per_symbol=128, floor=2e-3, seed=0)
@@ -511,7 +503,6 @@ def test_real_ddpm_pmf_sums_to_one_has_the_floor_and_changes_with_snr():
     assert not np.array_equal(a, b)
 
 
-@real
 @pytest.mark.parametrize("snr_db", [5.0, 15.0])
 def test_real_roundtrip_at_two_snrs(snr_db):
     kw = dict(snr_db=snr_db, points_per_symbol=64, seed=1)

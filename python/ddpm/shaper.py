@@ -2,21 +2,23 @@
 
 See docs/shaping.md for the design; ccdm.py and shaping.py hold the algorithms.
 """
-import math
 import threading
 
 import numpy as np
 import pmt
 from gnuradio import gr
 
-from . import shaping
-from .ccdm import CCDM, _as_pmf, entropy_bits, quantise_pmf
+from gnuradio.ddpm.core import shaping
+from gnuradio.ddpm.core.ccdm import CCDM, entropy_bits, quantise_pmf
+from gnuradio.ddpm.core.checks import as_pmf, check_shaping_args, check_snr_db
 
 __all__ = ["shaper", "MODE_CCDM", "MODE_IID"]
 
 MODE_CCDM = 0
 MODE_IID = 1
 PMF_KEY = "pmf"
+#: the shaper's modes and what they mean (GRC's enum labels say the same)
+MODES = {MODE_CCDM: "CCDM", MODE_IID: "i.i.d. from the PMF"}
 
 
 class _Shape:
@@ -37,22 +39,6 @@ class _Shape:
         self.cdf = np.cumsum(pmf)
         self.snr_db = snr_db
         self.msg = shaping.composition_to_pmt(pmf, self.counts, snr_db, self.scale)
-
-
-def _check_common(n, mode, floor, points_per_symbol, threads, seed):
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"block length n must be an integer >= 1, got {n!r}")
-    if mode not in (MODE_CCDM, MODE_IID):
-        raise ValueError(f"unknown mode {mode!r}: 0 = CCDM, 1 = i.i.d. from the PMF")
-    if not isinstance(floor, (int, float, np.floating)) or not math.isfinite(floor) or floor < 0:
-        raise ValueError(f"floor must be a finite number in [0, 1/M), got {floor!r}")
-    for name, v, lo in (("points_per_symbol", points_per_symbol, 1), ("threads", threads, 0), ("seed", seed, 0)):
-        try:
-            ok = not isinstance(v, bool) and int(v) == v and int(v) >= lo
-        except (TypeError, ValueError, OverflowError):   # None, "x", NaN, Inf
-            ok = False
-        if not ok:
-            raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
 
 
 class shaper(gr.basic_block):
@@ -85,8 +71,8 @@ class shaper(gr.basic_block):
     def __init__(self, model="qam16", snr_db=10.0, n=256, mode=MODE_CCDM, floor=1e-3,
                  points_per_symbol=shaping.DEFAULT_POINTS_PER_SYMBOL, threads=1, seed=0, pmf=None,
                  constellation=None, sampler="matched", steps=10):
-        _check_common(n, mode, floor, points_per_symbol, threads, seed)
-        snr = shaping._check_snr(snr_db)
+        check_shaping_args(n, mode, floor, points_per_symbol, threads, seed, MODES)
+        snr = check_snr_db(snr_db)
         self._n, self._mode, self._floor = int(n), int(mode), float(floor)
         self._model, self._pps, self._threads, self._seed = model, int(points_per_symbol), int(threads), int(seed)
         self._sampler_name, self._steps = sampler, int(steps)
@@ -125,7 +111,7 @@ class shaper(gr.basic_block):
             raise ValueError(f"pmf must be a list of {m} numbers, got {pmf!r}") from None
         if arr.size != m:
             raise ValueError(f"pmf has {arr.size} entries but the constellation has M = {m} points")
-        return _as_pmf(arr)
+        return as_pmf(arr)
 
     def _compute_pmf(self, snr):
         model = self._kernel if self._kernel is not None else self._model
@@ -141,7 +127,7 @@ class shaper(gr.basic_block):
         """Recompute the DDPM PMF at a new SNR (in the caller's thread, outside the work lock) and swap it in at
         the next block boundary. With an explicit pmf the value is only recorded (the PMF does not depend on
         it). ValueError for a non-finite value (the running PMF stays)."""
-        snr = shaping._check_snr(snr_db)
+        snr = check_snr_db(snr_db)
         with self._compute_lock:
             self._ticket += 1
             ticket = self._ticket

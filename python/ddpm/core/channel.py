@@ -1,0 +1,238 @@
+"""Numpy reference of the hardware-impairment channel of ``ddpm.impairment_injector_cc``.
+
+MISO with N_t = ``antennas`` transmit antennas and one receive antenna (docs/channel.md), per sample k
+(complex baseband)::
+
+    y_k = h_k^T (sqrt(p) w_k q(s_k) + eta_t,k) + eta_r,k + n_k  =  sqrt(p) g_k q(s_k) + h_k^T eta_t,k + eta_r,k + n_k
+    g_k = h_k^T w_k  (the effective scalar gain; the block's "h" tag)
+    eta_t,k ~ CN(0, (kappa_t p / N_t) I_{N_t})   (each antenna's own distortion; total kappa_t p)
+    eta_r,k ~ CN(0, kappa_r p |g_k|^2)
+    n ~ CN(0, sigma^2) or Laplacian (independent on I and Q, sigma^2/2 each),  sigma^2 = p 10^(-snr_db/10)
+    w_k = conj(h_k)/||h_k|| with transmitter CSI (maximum-ratio transmission, g = ||h||), else (1,...,1)/sqrt(N_t)
+
+q is ``constellations.quantise`` with ``quant_bits`` bits over [-full_scale, +full_scale] (identity for
+0 bits), applied before the precoder. With Rayleigh fading h_k has i.i.d. CN(0, 1) entries, held for
+``coherence_len`` samples, independent between blocks; otherwise h = (1, ..., 1)/sqrt(N_t) (g = 1). With one
+antenna and no CSI (the defaults) this is y_k = h_k (sqrt(p) q(s_k) + eta_t,k) + eta_r,k + n_k, unchanged.
+
+The parameters, their defaults and bounds have one definition: the C++ ``gr::ddpm::impairment_params``
+(bound as ``ddpm.impairment_params``); this module validates through it, so it rejects exactly what the
+block rejects, with the same ValueError messages. The random numbers come from numpy (PCG64 seeded with
+``seed``), not from the block's generator: the two agree in distribution, not sample by sample.
+"""
+import numbers
+
+import numpy as np
+
+from gnuradio.ddpm.core.constellations import quantise
+from gnuradio.ddpm.ddpm_python import (FADING_NONE, FADING_RAYLEIGH, NOISE_GAUSSIAN, NOISE_LAPLACIAN, fading_t,
+                          impairment_params, noise_t)
+
+__all__ = ["apply_impairments", "effective_noise_var", "make_params", "FADING", "NOISE"]
+
+#: names accepted for ``fading`` and ``noise`` (the ints are the C++ enums fading_t and noise_t)
+FADING = {"none": int(FADING_NONE), "rayleigh": int(FADING_RAYLEIGH)}
+NOISE = {"gaussian": int(NOISE_GAUSSIAN), "laplacian": int(NOISE_LAPLACIAN)}
+
+
+def _choice(name, value, table):
+    """'none'/'rayleigh' (case-insensitive), 0/1 or a bound enum -> int; unknown names -> ValueError."""
+    if isinstance(value, str):
+        key = value.strip().lower()
+        if key not in table:
+            raise ValueError(f"impairment_params: {name} = {value!r} is not allowed; allowed "
+                             + " or ".join(f"{v} ({k!r})" for k, v in table.items()))
+        return table[key]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, fading_t, noise_t)):
+        raise ValueError(f"impairment_params: {name} = {value!r} must be an int or one of {list(table)}")
+    return int(value)
+
+
+def _integer(name, value):
+    """Integral value (int, numpy int, or a float with an integral value) -> int, else ValueError."""
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"impairment_params: {name} = {value!r} must be an integer")
+    if isinstance(value, numbers.Integral):
+        v = int(value)
+    elif isinstance(value, numbers.Real) and np.isfinite(value) and float(value).is_integer():
+        v = int(value)
+    else:
+        raise ValueError(f"impairment_params: {name} = {value!r} must be an integer")
+    if not -2**31 <= v < 2**31:  # outside C int: certainly out of range, say so before pybind11 would
+        raise ValueError(f"impairment_params: {name} = {v} is out of range")
+    return v
+
+
+def _real(name, value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"impairment_params: {name} = {value!r} is not a real number") from None
+
+
+def _flag(name, value):
+    """False/True, numpy bool or an integer (0/1; other integers are rejected by validate()) -> int."""
+    if isinstance(value, (bool, np.bool_)):
+        return int(bool(value))
+    return _integer(name, value)
+
+
+def make_params(*, snr_db, kappa_t=0.0, kappa_r=0.0, power=1.0, quant_bits=0, full_scale=1.5,
+                fading="none", coherence_len=1000, noise="gaussian", seed=0, antennas=1, csi=False):
+    """Build and validate a ``ddpm.impairment_params`` from Python values.
+
+    Accepts the same names as :func:`apply_impairments`. Returns the validated ``ddpm.impairment_params``;
+    raises ValueError (message names the parameter, value and allowed range) for a bad value.
+    """
+    seed = _integer("seed", seed) if not isinstance(seed, numbers.Integral) else int(seed)
+    if not 0 <= seed < 2**64:
+        raise ValueError(f"impairment_params: seed = {seed} is out of range; allowed 0 <= seed < 2**64")
+    p = impairment_params(
+        snr_db=_real("snr_db", snr_db), kappa_t=_real("kappa_t", kappa_t), kappa_r=_real("kappa_r", kappa_r),
+        power=_real("power", power), quant_bits=_integer("quant_bits", quant_bits),
+        full_scale=_real("full_scale", full_scale), fading=_choice("fading", fading, FADING),
+        coherence_len=_integer("coherence_len", coherence_len), noise=_choice("noise", noise, NOISE),
+        seed=seed, antennas=_integer("antennas", antennas), csi=_flag("csi", csi))
+    p.validate()
+    return p
+
+
+def _cn(rng, n, var):
+    """n (an int or a shape) samples of CN(0, var): complex128 [n]."""
+    return np.sqrt(var / 2.0) * (rng.standard_normal(n) + 1j * rng.standard_normal(n))
+
+
+def apply_impairments(s, *, snr_db, kappa_t=0.0, kappa_r=0.0, power=1.0, quant_bits=0, full_scale=1.5,
+                      fading="none", coherence_len=1000, noise="gaussian", seed=0, antennas=1, csi=False,
+                      return_channel=False):
+    """Pass ``s`` through the impairment channel.
+
+    Parameters
+    ----------
+    s : complex array [N]
+        Input samples (any shape is flattened; real input is treated as complex).
+    snr_db : float
+        SNR of the additive noise in dB, sigma^2 = power 10^(-snr_db/10); [-100, 300].
+    kappa_t, kappa_r : float
+        Transmitter / receiver impairment levels; [0, 100].
+    power : float
+        Signal power p, (0, 1e6].
+    quant_bits : int
+        Quantiser bits, 0 (none) .. 16. full_scale : float, quantiser range, (0, 1e6].
+    fading : "none" | "rayleigh" | 0 | 1
+        Rayleigh block fading with ``coherence_len`` (int >= 1) samples per block.
+    noise : "gaussian" | "laplacian" | 0 | 1
+    seed : int
+        Seed of numpy's default generator (0 <= seed < 2**64).
+    antennas : int
+        Number of transmit antennas N_t, 1 .. 64.
+    csi : bool (or 0/1)
+        Transmitter CSI: maximum-ratio precoding w = conj(h)/||h||; without: equal power (1,...,1)/sqrt(N_t).
+    return_channel : bool
+        Also return the channel vectors.
+
+    Returns
+    -------
+    y : complex128 [N]
+        Channel output.
+    h : complex128 [N]
+        The effective scalar gain g = h^T w applied to each sample (= the channel gain h for one antenna
+        without CSI; all ones without fading).
+    h_vec : complex128 [N, antennas]
+        Only with ``return_channel``: each sample's channel vector (||h_vec||^2 is the ``h_norm2`` of
+        :func:`effective_noise_var`).
+
+    Raises ValueError for a bad parameter (validated by ``ddpm.impairment_params``).
+    """
+    prm = make_params(snr_db=snr_db, kappa_t=kappa_t, kappa_r=kappa_r, power=power, quant_bits=quant_bits,
+                      full_scale=full_scale, fading=fading, coherence_len=coherence_len, noise=noise,
+                      seed=seed, antennas=antennas, csi=csi)
+    fading_i, noise_i, coherence_len, quant_bits, nt = (int(prm.value(k)) for k in (
+        "fading", "noise", "coherence_len", "quant_bits", "antennas"))
+    csi = bool(prm.value("csi"))
+    p, kt, kr = (prm.value(k) for k in ("power", "kappa_t", "kappa_r"))
+
+    s = np.asarray(s).reshape(-1).astype(np.complex128)
+    n = s.shape[0]
+    rng = np.random.default_rng(int(seed))
+
+    # channel vectors per coherence block hb [B, N_t] and the effective gain gb [B]
+    if fading_i == FADING["rayleigh"]:
+        hb = _cn(rng, (-(-n // coherence_len), nt), 1.0)
+        if csi:
+            gb = np.sqrt(np.sum(np.abs(hb) ** 2, axis=1)).astype(np.complex128)   # ||h||
+        else:
+            gb = np.sum(hb, axis=1) * (1.0 / np.sqrt(nt))                        # = h for one antenna
+        block = np.arange(n) // coherence_len
+    else:
+        hb = np.full((1, nt), 1.0 / np.sqrt(nt), dtype=np.complex128)
+        gb = np.ones(1, dtype=np.complex128)
+        block = np.zeros(n, dtype=np.int64)
+    h = gb[block]
+
+    x = np.sqrt(p) * quantise(s, quant_bits, full_scale)
+    if nt == 1 and not csi:
+        # the single-antenna channel h (x + eta_t), in exactly its former arithmetic
+        if kt > 0:
+            x = x + _cn(rng, n, kt * p)
+        y = h * x
+    else:
+        y = h * x
+        if kt > 0:
+            y = y + np.sum(hb[block] * _cn(rng, (n, nt), kt * p / nt), axis=1)
+    if kr > 0:
+        y = y + np.sqrt(kr * p * np.abs(h) ** 2 / 2.0) * (rng.standard_normal(n) + 1j * rng.standard_normal(n))
+    sigma2 = prm.noise_var()
+    if noise_i == NOISE["laplacian"]:
+        b = np.sqrt(sigma2 / 2.0 / 2.0)  # variance sigma^2/2 per real dimension = 2 b^2
+        y = y + rng.laplace(0.0, b, n) + 1j * rng.laplace(0.0, b, n)
+    else:
+        y = y + _cn(rng, n, sigma2)
+    if return_channel:
+        return y.astype(np.complex128), h, hb[block]
+    return y.astype(np.complex128), h
+
+
+def effective_noise_var(snr_db, kappa_t, kappa_r, power, h, *, antennas=1, csi=False, fading="none",
+                        h_norm2=None):
+    """Complex noise variance of the equalised observation y/(sqrt(p) g), in unit-signal units.
+
+    One antenna: kappa_t + kappa_r + sigma^2/(p |h|^2) with sigma^2 = p 10^(-snr_db/10).
+    N_t antennas (docs/channel.md), g = the effective gain (``h`` here, the block's "h" tag)::
+
+        kappa_t ||h_vec||^2 / (N_t |g|^2) + kappa_r + sigma^2 / (p |g|^2)
+
+    exact given ``h_norm2`` = ||h_vec||^2. Without ``h_norm2`` (only g known) ||h_vec||^2 is replaced by its
+    conditional mean given g: |g|^2 with ``csi`` (exact), 1 with ``fading`` "none" (exact), |g|^2 + N_t - 1
+    without CSI under Rayleigh fading (the variance of the equalised noise given g alone).
+
+    snr_db, kappa_t, kappa_r, power: floats; antennas int, csi bool, fading "none" | "rayleigh" | 0 | 1
+    (validated like the channel's parameters); h: complex scalar or array [...]; h_norm2: None or float
+    (array) broadcastable to h's shape, >= 0. Returns float64 of the broadcast shape (a Python float for
+    scalars); inf where h = 0 or h (or h_norm2) is not finite (an unusable channel estimate:
+    docs/sampling.md starts such samples at T - 1). Agrees with ``impairment_params.effective_noise_var``.
+    Raises ValueError for bad snr_db, kappa_t, kappa_r, power, antennas, csi, fading or a negative h_norm2.
+    """
+    prm = make_params(snr_db=snr_db, kappa_t=kappa_t, kappa_r=kappa_r, power=power, antennas=antennas, csi=csi,
+                      fading=fading)
+    nt = int(prm.value("antennas"))
+    h2 = np.abs(np.asarray(h, dtype=np.complex128)) ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if nt == 1:
+            v = float(kappa_t) + float(kappa_r) + 10.0 ** (-float(snr_db) / 10.0) / h2
+            ok = np.isfinite(h2)
+        else:
+            if h_norm2 is not None:
+                n2 = np.asarray(h_norm2, dtype=np.float64)
+                if np.any(n2 < 0):
+                    raise ValueError(f"effective_noise_var: h_norm2 must be >= 0 (got min {np.nanmin(n2)})")
+            elif prm.value("csi"):
+                n2 = h2
+            elif int(prm.value("fading")) == FADING["none"]:
+                n2 = np.ones_like(h2)
+            else:
+                n2 = h2 + (nt - 1.0)
+            v = float(kappa_t) * n2 / (nt * h2) + float(kappa_r) + 10.0 ** (-float(snr_db) / 10.0) / h2
+            ok = np.isfinite(h2) & np.isfinite(n2)
+        v = np.where(ok & (h2 > 0), v, np.inf)
+    return float(v) if v.ndim == 0 else v

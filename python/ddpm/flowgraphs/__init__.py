@@ -1,0 +1,1 @@
+"""gnuradio.ddpm.flowgraphs: reusable flowgraphs built from gr-ddpm blocks (hier and top blocks)."""

@@ -1,0 +1,259 @@
+"""Train a gr-ddpm noise-prediction model and export it as a model file (PyTorch, CPU, offline).
+
+Command line (also installed as ``ddpm-train``)::
+
+    python -m gnuradio.ddpm.training.train --dataset qam16 --steps 4000 --out qam16.onnx
+    python -m gnuradio.ddpm.training.train --dataset file --file capture.cfile --out mine.onnx
+    python -m gnuradio.ddpm.training.train --all-shipped --out models        # every shipped model (make models)
+
+Training (docs/training.md): loss ||eps - eps_theta(sqrt(abar_t) x0 + sqrt(1 - abar_t) eps, t)||^2 (sum
+over I/Q, mean over the batch), t uniform with antithetic pairs (t, T-1-t), Adam with a cosine-decaying
+learning rate, gradient-norm clipping, an exponential moving average (EMA) of the weights which is what is
+exported. A fixed seed gives a reproducible run (same machine, same thread count).
+"""
+import argparse
+import copy
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gnuradio.ddpm.modelfile import schedule as sched
+from gnuradio.ddpm.training.datasets import DatasetError, make_dataset
+
+__all__ = ["TrainConfig", "TrainResult", "train", "train_and_export", "SHIPPED", "main"]
+
+
+@dataclass
+class TrainConfig:
+    """Options of one training run (defaults: the shipped QAM recipe)."""
+    T: int = 100
+    schedule: str = "sigmoid"
+    hidden: int = 128
+    depth: int = 3
+    steps: int = 4000
+    batch: int = 2048
+    lr: float = 2e-3
+    lr_final_ratio: float = 0.02   # cosine decay from lr to lr * lr_final_ratio
+    ema_decay: float = 0.998
+    clip: float = 1.0
+    seed: int = 1
+    threads: int = 1               # torch intra-op threads (0 = torch's default); 1 is the fastest on a
+                                   # busy 2-core machine and makes a run independent of the core count
+
+
+@dataclass
+class TrainResult:
+    """net: the EMA network (EpsNet, eval mode); betas float64 [T]; final_loss: EMA of the training loss
+    (decay 0.99) at the end; losses float32 [steps]: the per-step batch losses; seconds: wall time."""
+    net: object
+    betas: np.ndarray
+    final_loss: float
+    losses: np.ndarray
+    seconds: float
+    steps: int
+    config: TrainConfig = field(default=None)
+
+
+def train(dataset, cfg=None, progress=True, desc=None):
+    """Train eps_theta on ``dataset`` (a datasets.Dataset) with TrainConfig ``cfg``. Returns TrainResult."""
+    import torch
+    from gnuradio.ddpm.training.network import EpsNet
+
+    cfg = cfg or TrainConfig()
+    if cfg.steps < 1 or cfg.batch < 2 or not cfg.lr > 0:
+        raise ValueError(f"need steps >= 1, batch >= 2, lr > 0 (got {cfg.steps}, {cfg.batch}, {cfg.lr})")
+    if cfg.threads:
+        torch.set_num_threads(int(cfg.threads))
+    betas = sched.make_betas(cfg.schedule, cfg.T)
+    abar = torch.from_numpy(sched.alpha_bar(betas).astype(np.float32))
+
+    torch.manual_seed(cfg.seed)
+    net = EpsNet(cfg.T, cfg.hidden, cfg.depth)
+    ema = copy.deepcopy(net)
+    for p in ema.parameters():
+        p.requires_grad_(False)
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+    data_rng = np.random.default_rng(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed + 0x5EED)
+
+    half = cfg.batch // 2
+    losses = np.empty(cfg.steps, dtype=np.float32)
+    run_loss = None
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=cfg.steps, desc=desc or "train", unit="step", leave=True, file=sys.stderr,
+                   mininterval=0.5)
+    t0 = time.perf_counter()
+    for step in range(cfg.steps):
+        lr = cfg.lr * (cfg.lr_final_ratio + (1 - cfg.lr_final_ratio) * 0.5 * (1 + math.cos(math.pi * step / cfg.steps)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        x0 = torch.from_numpy(dataset.sample(2 * half, data_rng))
+        th = torch.randint(0, cfg.T, (half,), generator=gen)
+        t = torch.cat([th, cfg.T - 1 - th])
+        eps = torch.randn(2 * half, 2, generator=gen)
+        a = abar[t].unsqueeze(1)
+        xt = sched.q_sample(x0, eps, a)
+        loss = ((eps - net(xt, t)) ** 2).sum(dim=1).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.clip)
+        opt.step()
+        d = min(cfg.ema_decay, (1.0 + step) / (10.0 + step))
+        with torch.no_grad():
+            for pe, p in zip(ema.parameters(), net.parameters()):
+                pe.mul_(d).add_(p.detach(), alpha=1.0 - d)
+        lv = float(loss.detach())
+        if not math.isfinite(lv):
+            raise FloatingPointError(f"training diverged at step {step} (loss {lv})")
+        losses[step] = lv
+        run_loss = lv if run_loss is None else 0.99 * run_loss + 0.01 * lv
+        if bar is not None:
+            bar.update(1)
+            if step % 50 == 0 or step == cfg.steps - 1:
+                bar.set_postfix(loss=f"{run_loss:.4f}", lr=f"{lr:.1e}", refresh=False)
+    if bar is not None:
+        bar.close()
+    ema.eval()
+    return TrainResult(net=ema, betas=betas, final_loss=float(run_loss), losses=losses,
+                       seconds=time.perf_counter() - t0, steps=cfg.steps, config=cfg)
+
+
+def train_and_export(dataset, out, cfg=None, progress=True, desc=None):
+    """Train on ``dataset`` and write the model file ``out``. Returns (TrainResult, metadata dict)."""
+    from gnuradio.ddpm.modelfile.writer import export_onnx
+
+    cfg = cfg or TrainConfig()
+    res = train(dataset, cfg, progress=progress, desc=desc)
+    meta = export_onnx(out, res.net.export_weights(), res.betas, schedule=cfg.schedule, dataset=dataset.name,
+                       dataset_params=dataset.params, power_scale=dataset.power_scale,
+                       constellation=dataset.constellation, bits_per_symbol=dataset.bits_per_symbol,
+                       train_seed=cfg.seed, train_steps=cfg.steps, final_loss=res.final_loss,
+                       extra_metadata={"ddpm.train_batch": cfg.batch, "ddpm.train_lr": repr(cfg.lr),
+                                       "ddpm.train_seconds": f"{res.seconds:.1f}"})
+    return res, meta
+
+
+# The shipped models (make models -> --all-shipped). Fixed seeds; sized for <= ~2-3 min each on 2 cores.
+SHIPPED = {
+    "qam16": dict(dataset="qam16", steps=8000),
+    "qam4": dict(dataset="qam4", steps=4000),
+    "psk8": dict(dataset="psk8", steps=4000),
+    "qam16_q4": dict(dataset="qam16_q4", steps=6000),
+    "swissroll": dict(dataset="swissroll", steps=6000),
+    "qam64": dict(dataset="qam64", steps=8000),
+    "qam256": dict(dataset="qam256", steps=8000),
+}
+
+
+class _Fail(Exception):
+    pass
+
+
+def _parser():
+    p = argparse.ArgumentParser(
+        prog="ddpm-train",
+        description="Train a gr-ddpm DDPM noise-prediction model and export it as an ONNX model file.")
+    p.add_argument("--dataset", default="qam16",
+                   help="qam, pskM, qamM, qamM_qB (quantised), swissroll, or file (default qam16)")
+    p.add_argument("--order", type=int, default=None, help="constellation order M for --dataset qam/psk")
+    p.add_argument("--bits", type=int, default=None, help="quantiser bits for a constellation (0 = none)")
+    p.add_argument("--full-scale", type=float, default=1.0, help="quantiser full scale (default 1.0)")
+    p.add_argument("--file", default=None, help="IQ recording for --dataset file (.cfile/.fc32 complex64, "
+                   ".sigmf-meta/.sigmf-data)")
+    p.add_argument("--T", type=int, default=100, help="diffusion steps (default 100)")
+    p.add_argument("--schedule", default="sigmoid", choices=sorted(sched.SCHEDULES), help="beta schedule")
+    p.add_argument("--hidden", type=int, default=128, help="hidden units (default 128)")
+    p.add_argument("--depth", type=int, default=3, help="hidden layers (default 3)")
+    p.add_argument("--steps", type=int, default=None, help="optimiser steps (default 4000)")
+    p.add_argument("--epochs", type=float, default=None,
+                   help="instead of --steps: passes over the data (a recording's samples; 65536 points for "
+                        "synthetic sets)")
+    p.add_argument("--batch", type=int, default=2048, help="batch size (default 2048)")
+    p.add_argument("--lr", type=float, default=2e-3, help="initial Adam learning rate (cosine decay)")
+    p.add_argument("--ema", type=float, default=0.998, help="EMA decay of the exported weights")
+    p.add_argument("--seed", type=int, default=1, help="seed (default 1)")
+    p.add_argument("--threads", type=int, default=1, help="torch threads (default 1; 0 = torch's default)")
+    p.add_argument("--out", "-o", default=None, help="output .onnx file (with --all-shipped: a directory)")
+    p.add_argument("--all-shipped", action="store_true", help="(re)make every shipped model into --out DIR")
+    p.add_argument("--only", default=None, help="with --all-shipped: comma-separated subset of " +
+                   ",".join(SHIPPED))
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    return p
+
+
+def _config(args, steps):
+    if args.T < 1 or args.hidden < 1 or args.depth < 1:
+        raise _Fail(f"--T, --hidden and --depth must be >= 1 (got {args.T}, {args.hidden}, {args.depth})")
+    if steps < 1 or args.batch < 2 or not (args.lr > 0 and math.isfinite(args.lr)):
+        raise _Fail(f"need --steps >= 1, --batch >= 2, --lr > 0 (got {steps}, {args.batch}, {args.lr})")
+    if not 0 <= args.ema < 1:
+        raise _Fail(f"--ema must be in [0, 1), got {args.ema}")
+    return TrainConfig(T=args.T, schedule=args.schedule, hidden=args.hidden, depth=args.depth, steps=steps,
+                       batch=args.batch, lr=args.lr, ema_decay=args.ema, seed=args.seed, threads=args.threads)
+
+
+def _run(args):
+    if args.all_shipped:
+        if not args.out:
+            raise _Fail("--all-shipped needs --out DIR")
+        names = list(SHIPPED) if not args.only else [n.strip() for n in args.only.split(",") if n.strip()]
+        for n in names:
+            if n not in SHIPPED:
+                raise _Fail(f"unknown shipped model '{n}' (choose from {', '.join(SHIPPED)})")
+        os.makedirs(args.out, exist_ok=True)
+        rows = []
+        for n in names:
+            spec = dict(SHIPPED[n])
+            ds = make_dataset(spec.pop("dataset"))
+            cfg = TrainConfig(**spec, threads=args.threads)
+            path = os.path.join(args.out, n + ".onnx")
+            res, _ = train_and_export(ds, path, cfg, progress=not args.quiet, desc=n)
+            rows.append((n, res.final_loss, res.seconds, path))
+            print(f"{n}: final loss {res.final_loss:.4f}, {res.steps} steps in {res.seconds:.1f} s -> {path}",
+                  flush=True)
+        print("\nmodel       final_loss  train_s")
+        for n, loss, sec, _ in rows:
+            print(f"{n:<11} {loss:10.4f} {sec:8.1f}")
+        return 0
+    if not args.out:
+        raise _Fail("--out FILE is required")
+    ds = make_dataset(args.dataset, order=args.order, bits=args.bits, full_scale=args.full_scale,
+                      path=args.file)
+    if args.epochs is not None:
+        if not (args.epochs > 0 and math.isfinite(args.epochs)):
+            raise _Fail(f"--epochs must be > 0, got {args.epochs}")
+        n = ds.points.shape[0] if (ds.name == "file") else 65536
+        steps = max(1, int(math.ceil(args.epochs * n / args.batch)))
+    else:
+        steps = args.steps if args.steps is not None else 4000
+    cfg = _config(args, steps)
+    res, _ = train_and_export(ds, args.out, cfg, progress=not args.quiet, desc=ds.name)
+    print(f"{ds.name}: final loss {res.final_loss:.4f}, {res.steps} steps in {res.seconds:.1f} s -> {args.out}")
+    return 0
+
+
+def main(argv=None):
+    """Entry point of ``python -m gnuradio.ddpm.training.train`` / ``ddpm-train``. Returns the exit code:
+    0 success, 2 bad options / unknown data set / unreadable file (one line on stderr, no traceback)."""
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except (_Fail, DatasetError) as e:
+        print(f"ddpm-train: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"ddpm-train: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("ddpm-train: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
