@@ -210,29 +210,19 @@ def effective_noise_var(snr_db, kappa_t, kappa_r, power, h, *, antennas=1, csi=F
     (validated like the channel's parameters); h: complex scalar or array [...]; h_norm2: None or float
     (array) broadcastable to h's shape, >= 0. Returns float64 of the broadcast shape (a Python float for
     scalars); inf where h = 0 or h (or h_norm2) is not finite (an unusable channel estimate:
-    docs/sampling.md starts such samples at T - 1). Agrees with ``impairment_params.effective_noise_var``.
+    docs/sampling.md starts such samples at T - 1). Computed by ``impairment_params.effective_noise_var`` (C++).
     Raises ValueError for bad snr_db, kappa_t, kappa_r, power, antennas, csi, fading or a negative h_norm2.
     """
     prm = make_params(snr_db=snr_db, kappa_t=kappa_t, kappa_r=kappa_r, power=power, antennas=antennas, csi=csi,
                       fading=fading)
-    nt = int(prm.value("antennas"))
     h2 = np.abs(np.asarray(h, dtype=np.complex128)) ** 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if nt == 1:
-            v = float(kappa_t) + float(kappa_r) + 10.0 ** (-float(snr_db) / 10.0) / h2
-            ok = np.isfinite(h2)
-        else:
-            if h_norm2 is not None:
-                n2 = np.asarray(h_norm2, dtype=np.float64)
-                if np.any(n2 < 0):
-                    raise ValueError(f"effective_noise_var: h_norm2 must be >= 0 (got min {np.nanmin(n2)})")
-            elif prm.value("csi"):
-                n2 = h2
-            elif int(prm.value("fading")) == FADING["none"]:
-                n2 = np.ones_like(h2)
-            else:
-                n2 = h2 + (nt - 1.0)
-            v = float(kappa_t) * n2 / (nt * h2) + float(kappa_r) + 10.0 ** (-float(snr_db) / 10.0) / h2
-            ok = np.isfinite(h2) & np.isfinite(n2)
-        v = np.where(ok & (h2 > 0), v, np.inf)
+    if h_norm2 is None:
+        n2 = np.full_like(h2, -1.0)          # unknown: the C++ definition uses its conditional mean given g
+    else:
+        n2 = np.asarray(h_norm2, dtype=np.float64)
+        if np.any(n2 < 0):
+            raise ValueError(f"effective_noise_var: h_norm2 must be >= 0 (got min {np.nanmin(n2)})")
+    # the one definition: impairment_params::effective_noise_var (C++), element by element
+    v = np.vectorize(prm.effective_noise_var, otypes=[np.float64])(*np.broadcast_arrays(h2, n2))
+    v = np.where(np.isfinite(v), v, np.inf)
     return float(v) if v.ndim == 0 else v

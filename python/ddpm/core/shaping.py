@@ -10,6 +10,7 @@ import os
 import numpy as np
 
 from gnuradio.ddpm.core import constellations
+from gnuradio.ddpm.ddpm_python import ddpm_sampler, model as kernel_model
 from gnuradio.ddpm.core.metrics import mi_gauss_hermite
 from gnuradio.ddpm.modelfile.lookup import find_model
 from gnuradio.ddpm.modelfile.samplers import check_sampler
@@ -154,30 +155,18 @@ def _constellation_of(model_obj, label):
     return c
 
 
-def _kernel_module():
-    """The compiled module when it binds the DDPM kernel (ddpm_sampler and model), else None."""
-    try:
-        from gnuradio.ddpm import ddpm_python as k
-    except ImportError:
-        return None
-    return k if hasattr(k, "ddpm_sampler") and hasattr(k, "model") else None
-
-
 def open_model(model, threads=1, with_sampler=True):
     """Open a DDPM for the PMF computation.
 
     model: short name (``"qam16"``) or path of a model file, a loaded ``ddpm.model``, or a sampler object that
     has ``sample(y, noise_var, sampler=, steps=, eta=, seed=, first_index=)`` and ``constellation`` (or
     ``get_model().constellation``): the last form lets tests and users plug in their own reverse process.
-    Without the compiled kernel binding, a model file's constellation is still read (gnuradio.ddpm.modelfile.reader)
-    when with_sampler is False.
     Returns (label str, constellation complex128 [M] in model units, sampler object or None without
-    with_sampler). ValueError: model not found or malformed, no constellation, or (with_sampler) no kernel.
+    with_sampler). ValueError: model not found or malformed, or no constellation.
     """
     if hasattr(model, "sample"):
         label = getattr(model, "name", type(model).__name__)
         return label, _constellation_of(model, label), model
-    k = _kernel_module()
     path = None
     if isinstance(model, (str, os.PathLike)):
         try:
@@ -185,11 +174,7 @@ def open_model(model, threads=1, with_sampler=True):
         except FileNotFoundError as e:
             raise ValueError(str(e)) from None
         try:
-            if k is not None:
-                loaded = k.model.load(path)
-            else:
-                from gnuradio.ddpm.modelfile.reader import load_model
-                loaded = load_model(path)
+            loaded = kernel_model.load(path)
         except Exception as e:   # model_error / ModelFormatError: keep the message (it names file and problem)
             raise ValueError(f"cannot load model {path}: {e}") from None
         label = path
@@ -199,10 +184,7 @@ def open_model(model, threads=1, with_sampler=True):
     const = _constellation_of(loaded, label)
     if not with_sampler:
         return label, const, None
-    if k is None:
-        raise ValueError("this gr-ddpm build has no Python binding of the DDPM kernel (ddpm_sampler); "
-                         "the DDPM PMF cannot be computed: give an explicit pmf instead")
-    return label, const, k.ddpm_sampler(loaded, int(threads))
+    return label, const, ddpm_sampler(loaded, int(threads))
 
 
 def ddpm_pmf(model, snr_db, *, points_per_symbol=DEFAULT_POINTS_PER_SYMBOL, sampler="matched", steps=10,

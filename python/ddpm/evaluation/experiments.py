@@ -30,6 +30,7 @@ from gnuradio.ddpm.core import estimators, shaping
 from gnuradio.ddpm.evaluation.dnn import train_dnn_receiver
 from gnuradio.ddpm.core import constellations
 from gnuradio.ddpm.core import metrics
+from gnuradio.ddpm.ddpm_python import ddpm_sampler
 from gnuradio.ddpm.modelfile.lookup import find_model
 
 __all__ = ["RECEIVERS", "sampler_for", "point_rng", "score",
@@ -49,19 +50,12 @@ def sampler_for(model, threads=1):
     """The C++ kernel (``ddpm.ddpm_sampler``) for a model short name or path, cached per process.
 
     model: str; threads: int >= 0 (0 = all cores). Returns the bound ``ddpm_sampler`` (one per calling thread).
-    Raises RuntimeError when this build has no kernel binding, FileNotFoundError when the model is missing.
+    Raises FileNotFoundError when the model is missing.
     """
     # one object per thread: the kernel is not thread-safe (Dask workers may be threads of one process)
     key = (str(model), int(threads), threading.get_ident())
     if key not in _SAMPLERS:
-        try:
-            from gnuradio import ddpm
-            cls = ddpm.ddpm_sampler
-        except (ImportError, AttributeError) as e:
-            raise RuntimeError("ddpm-eval needs the compiled DDPM kernel binding (gnuradio.ddpm.ddpm_sampler); "
-                               f"build and install gr-ddpm first ({e})") from None
-        path = find_model(model)
-        _SAMPLERS[key] = cls(path, int(threads))
+        _SAMPLERS[key] = ddpm_sampler(find_model(model), int(threads))
     return _SAMPLERS[key]
 
 
