@@ -68,23 +68,28 @@ def _save(fig, path):
     return path
 
 
+def _constellation_noise_panels(plt, rows):
+    """A figure with one panel per (constellation, noise) of the rows: (fig, axes grid, [(axes, constellation,
+    noise), ...] in row-major order)."""
+    consts, noises = _uniq(rows, "constellation"), _uniq(rows, "noise")
+    fig, ax = _grid(plt, len(consts), len(noises))
+    return fig, ax, [(ax[i][j], c, nz) for i, c in enumerate(consts) for j, nz in enumerate(noises)]
+
+
 def plot_mse(rows, path, setting=None):
     """MSE (dB) vs SNR: one panel per (constellation, noise), one line per receiver."""
     plt = _plt()
-    consts, noises = _uniq(rows, "constellation"), _uniq(rows, "noise")
-    fig, ax = _grid(plt, len(consts), len(noises))
-    for i, c in enumerate(consts):
-        for j, nz in enumerate(noises):
-            a = ax[i][j]
-            for m in RECEIVERS:
-                xs, ys = _series(rows, "snr_db", "mse_db", constellation=c, noise=nz, method=m)
-                if xs.size:
-                    a.plot(xs, ys, label=LABELS[m], ms=4, **_STYLE[m])
-            a.set_title(f"{c}, {nz} noise")
-            a.set_xlabel("SNR (dB)")
-            a.set_ylabel("MSE (dB)")
-            _clip_db(a)
-            a.grid(alpha=0.3)
+    fig, ax, panels = _constellation_noise_panels(plt, rows)
+    for a, c, nz in panels:
+        for m in RECEIVERS:
+            xs, ys = _series(rows, "snr_db", "mse_db", constellation=c, noise=nz, method=m)
+            if xs.size:
+                a.plot(xs, ys, label=LABELS[m], ms=4, **_STYLE[m])
+        a.set_title(f"{c}, {nz} noise")
+        a.set_xlabel("SNR (dB)")
+        a.set_ylabel("MSE (dB)")
+        _clip_db(a)
+        a.grid(alpha=0.3)
     ax[0][0].legend(fontsize=7)
     return _save(fig, path)
 
@@ -92,21 +97,18 @@ def plot_mse(rows, path, setting=None):
 def plot_ber(rows, path, setting=None):
     """BER (log) vs SNR, one panel per (constellation, noise); the closed form in AWGN as a dashed line."""
     plt = _plt()
-    consts, noises = _uniq(rows, "constellation"), _uniq(rows, "noise")
-    fig, ax = _grid(plt, len(consts), len(noises))
-    for i, c in enumerate(consts):
-        for j, nz in enumerate(noises):
-            a = ax[i][j]
-            for m in RECEIVERS + ("closed_form",):
-                xs, ys = _series(rows, "snr_db", "ber", constellation=c, noise=nz, method=m)
-                ok = (ys > 0) & (ys <= 0.5)          # the Gray closed form exceeds 0.5 (invalid) at low SNR
-                if ok.any():
-                    a.semilogy(xs[ok], ys[ok], label=LABELS.get(m, "closed form (Gray approx.)"), ms=4,
-                               **_STYLE[m])
-            a.set_title(f"{c}, {nz} noise")
-            a.set_xlabel("SNR (dB)")
-            a.set_ylabel("BER")
-            a.grid(alpha=0.3, which="both")
+    fig, ax, panels = _constellation_noise_panels(plt, rows)
+    for a, c, nz in panels:
+        for m in RECEIVERS + ("closed_form",):
+            xs, ys = _series(rows, "snr_db", "ber", constellation=c, noise=nz, method=m)
+            ok = (ys > 0) & (ys <= 0.5)          # the Gray closed form exceeds 0.5 (invalid) at low SNR
+            if ok.any():
+                a.semilogy(xs[ok], ys[ok], label=LABELS.get(m, "closed form (Gray approx.)"), ms=4,
+                           **_STYLE[m])
+        a.set_title(f"{c}, {nz} noise")
+        a.set_xlabel("SNR (dB)")
+        a.set_ylabel("BER")
+        a.grid(alpha=0.3, which="both")
     ax[0][0].legend(fontsize=7)
     return _save(fig, path)
 
@@ -204,24 +206,21 @@ def plot_snapshots(snaps, path, setting=None):
 def plot_shaping(rows, path, setting=None):
     """MI vs SNR: panels (constellation, noise); lines capacity, uniform, MB, DDPM; MC CI as error bars."""
     plt = _plt()
-    consts, noises = _uniq(rows, "constellation"), _uniq(rows, "noise")
-    fig, ax = _grid(plt, len(consts), len(noises))
-    for i, c in enumerate(consts):
-        for j, nz in enumerate(noises):
-            a = ax[i][j]
-            for m in ("capacity", "uniform", "mb", "ddpm"):
-                rs = sorted(_sel(rows, constellation=c, noise=nz, method=m), key=lambda r: r["snr_db"])
-                if not rs:
-                    continue
-                xs = np.array([r["snr_db"] for r in rs])
-                ys = np.array([r["mi"] for r in rs])
-                es = np.array([r.get("ci", 0.0) for r in rs])
-                a.errorbar(xs, ys, yerr=es if es.any() else None, label=_SHAPE_LABELS[m], ms=4, capsize=2,
-                           **_STYLE[m])
-            a.set_title(f"{c}, {nz} noise ({'Gauss-Hermite' if nz == 'gaussian' else 'Monte Carlo, 95 % CI'})")
-            a.set_xlabel("SNR (dB)")
-            a.set_ylabel("MI (bit/symbol)")
-            a.grid(alpha=0.3)
+    fig, ax, panels = _constellation_noise_panels(plt, rows)
+    for a, c, nz in panels:
+        for m in ("capacity", "uniform", "mb", "ddpm"):
+            rs = sorted(_sel(rows, constellation=c, noise=nz, method=m), key=lambda r: r["snr_db"])
+            if not rs:
+                continue
+            xs = np.array([r["snr_db"] for r in rs])
+            ys = np.array([r["mi"] for r in rs])
+            es = np.array([r.get("ci", 0.0) for r in rs])
+            a.errorbar(xs, ys, yerr=es if es.any() else None, label=_SHAPE_LABELS[m], ms=4, capsize=2,
+                       **_STYLE[m])
+        a.set_title(f"{c}, {nz} noise ({'Gauss-Hermite' if nz == 'gaussian' else 'Monte Carlo, 95 % CI'})")
+        a.set_xlabel("SNR (dB)")
+        a.set_ylabel("MI (bit/symbol)")
+        a.grid(alpha=0.3)
     ax[0][0].legend(fontsize=7)
     return _save(fig, path)
 
