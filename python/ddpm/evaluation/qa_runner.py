@@ -1,5 +1,5 @@
 """Unit tests of the ddpm-eval framework that need no model: seeds, CSV, tables, the MISO channel, the CLI's
-error handling. The experiments themselves are tested in tests/test_eval_experiments.py."""
+error handling. The experiments themselves are tested in python/ddpm/evaluation/qa_experiments.py."""
 import subprocess
 import sys
 

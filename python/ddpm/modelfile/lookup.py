@@ -25,7 +25,7 @@ def _prefix_dir():
 
 def _repo_dir():
     here = os.path.dirname(os.path.abspath(__file__))
-    # source tree: <repo>/python/ddpm/models.py
+    # source tree: <repo>/python/ddpm/modelfile/lookup.py
     repo = os.path.dirname(os.path.dirname(here))
     if os.path.isfile(os.path.join(repo, "docs", "model-format.md")):
         return os.path.join(repo, "models")

@@ -167,7 +167,7 @@ def test_onnx_matches_numpy(qam16, qam16_eps):
     ref = reference.eps_numpy(qam16, x, t)
     # the trained model's eps reaches ~100 at small t far from the constellation (eps ~ x/sqrt(1 - abar_t));
     # float32 evaluation is good to ~1e-6 of the size of the row's terms, so the bound is 1e-5 relative to
-    # max(1, max(|eps_I|, |eps_Q|)) per row (the random-weight network is held to 1e-5 absolute in qa_export)
+    # max(1, max(|eps_I|, |eps_Q|)) per row (the random-weight network is held to 1e-5 absolute in modelfile/qa_writer.py)
     scale = np.maximum(1.0, np.abs(ref).max(axis=1))
     assert np.all(np.abs(qam16_eps(x, t) - ref).max(axis=1) <= 1e-5 * scale)
 
