@@ -16,6 +16,7 @@
 // on other lanes, so outputs are bit-identical whatever the batch composition, split or thread count.
 #include "kernel_impl.h"
 #include "rng.h"
+#include "step_plan.h"
 #include <gnuradio/ddpm/ddpm_sampler.h>
 
 #include <algorithm>
@@ -39,12 +40,6 @@ using detail::TILE;
 namespace {
 
 enum class isa_kind { GENERIC, AVX2, AVX512 };
-
-//! one update of a lane's schedule: x <- A x + B eps + S z_c  (S already 0 when not stochastic)
-struct sched_step {
-    int32_t t;
-    double A, B, S;
-};
 
 int hw_threads()
 {
@@ -299,22 +294,10 @@ size_t ddpm_sampler::sample(const gr_complex* in,
     const auto& beta = M.betas();
     const auto& lev = M.levels();
 
-    if (cfg.type != sampler_type::PAPER && cfg.type != sampler_type::MATCHED &&
-        cfg.type != sampler_type::DDIM)
-        throw std::invalid_argument("ddpm_sampler::sample: unknown sampler type " +
-                                    std::to_string(int(cfg.type)));
-    if (cfg.type == sampler_type::DDIM) {
-        if (cfg.steps < 1)
-            throw std::invalid_argument("ddpm_sampler::sample: DDIM steps must be >= 1, got " +
-                                        std::to_string(cfg.steps));
-        if (!(cfg.eta >= 0.0f && cfg.eta <= 1.0f))
-            throw std::invalid_argument("ddpm_sampler::sample: DDIM eta must be in [0, 1], got " +
-                                        std::to_string(cfg.eta));
-    }
+    check_sampler_config(cfg);
     if (n > size_t(UINT32_MAX))
         throw std::invalid_argument("ddpm_sampler::sample: batch too large (more than 2^32 - 1 samples)");
-    const bool stoch = cfg.stochastic;
-    const bool top_up = stoch && cfg.top_up && cfg.type != sampler_type::PAPER;
+    const bool top_up = plan_top_up(cfg);
 
     // 1. start step per sample; non-finite inputs -> 0 and excluded
     std::vector<int32_t> kstar(n);
@@ -327,9 +310,8 @@ size_t ddpm_sampler::sample(const gr_complex* in,
             nonfinite++;
             continue;
         }
-        int k = T - 1;
-        if (cfg.type != sampler_type::PAPER)
-            k = M.start_step(noise_var ? double(noise_var[i]) : double(cfg.noise_var));
+        const int k =
+            plan_start_step(M, cfg, noise_var ? double(noise_var[i]) : double(cfg.noise_var));
         kstar[i] = k;
         count_k[size_t(k)]++;
     }
@@ -351,48 +333,11 @@ size_t ddpm_sampler::sample(const gr_complex* in,
         if (kstar[i] < 0)
             out[i] = gr_complex(0.0f, 0.0f);
 
-    // 3. schedule of every start step in use
-    std::vector<std::vector<sched_step>> sched(static_cast<size_t>(T));
-    for (int k = 0; k < T; k++) {
-        if (!count_k[size_t(k)])
-            continue;
-        auto& S = sched[size_t(k)];
-        if (cfg.type != sampler_type::DDIM) {
-            for (int t = k; t >= 0; t--) {
-                const double a = 1.0 - beta[size_t(t)];
-                const double sa = std::sqrt(a);
-                sched_step s;
-                s.t = t;
-                s.A = 1.0 / sa;
-                s.B = -beta[size_t(t)] / std::sqrt(1.0 - ab[size_t(t)]) / sa;
-                s.S = (stoch && t > 0) ? std::sqrt(beta[size_t(t)]) : 0.0;
-                S.push_back(s);
-            }
-        } else {
-            const int Se = std::min(cfg.steps, k + 1);
-            std::vector<int> tau(static_cast<size_t>(Se));
-            if (Se == 1)
-                tau[0] = k;
-            else
-                for (int i = 0; i < Se; i++)
-                    tau[size_t(i)] =
-                        int(std::nearbyint(double(k) * double(Se - 1 - i) / double(Se - 1)));
-            for (int i = 0; i < Se; i++) {
-                const double at = ab[size_t(tau[size_t(i)])];
-                const double ap = i + 1 < Se ? ab[size_t(tau[size_t(i + 1)])] : 1.0;
-                const double sig = double(cfg.eta) * std::sqrt((1.0 - ap) / (1.0 - at)) *
-                                   std::sqrt(1.0 - at / ap);
-                const double dir = std::sqrt(std::max(1.0 - ap - sig * sig, 0.0));
-                // x <- sqrt(ap) (x - sqrt(1-at) eps)/sqrt(at) + dir eps + sig z
-                sched_step s;
-                s.t = tau[size_t(i)];
-                s.A = std::sqrt(ap) / std::sqrt(at);
-                s.B = dir - std::sqrt(ap) * std::sqrt(1.0 - at) / std::sqrt(at);
-                s.S = stoch ? sig : 0.0;
-                S.push_back(s);
-            }
-        }
-    }
+    // 3. the chain of every start step in use (step_plan.cc)
+    std::vector<step_plan> sched(static_cast<size_t>(T));
+    for (int k = 0; k < T; k++)
+        if (count_k[size_t(k)])
+            sched[size_t(k)] = make_step_plan(beta, ab, cfg, k);
 
     // 4. tiles over the sorted samples
     const size_t ntiles = (nact + TILE - 1) / TILE;
@@ -415,11 +360,11 @@ size_t ddpm_sampler::sample(const gr_complex* in,
                 const size_t i = order[i0 + b];
                 const int k = kstar[i];
                 idx[b] = i;
-                ls[b] = sched[size_t(k)].data();
-                len[b] = int(sched[size_t(k)].size());
+                ls[b] = sched[size_t(k)].steps.data();
+                len[b] = int(sched[size_t(k)].steps.size());
                 key[b] = rng::sample_key(seed, first_index + uint64_t(i));
                 double yr = in[i].real(), yi = in[i].imag();
-                if (cfg.type == sampler_type::PAPER) {
+                if (!sched[size_t(k)].scaled_start) {
                     xr[b] = yr;
                     xi[b] = yi;
                 } else {
