@@ -5,9 +5,11 @@
  */
 // The step plan (lib/step_plan.cc) against the DDPM posterior and the DDIM update written out here
 // independently, on a synthetic linear schedule; and the sampler name table (lib/sampler_type.cc).
+#include "rng.h"
 #include "step_plan.h"
 #include <gnuradio/ddpm/sampler_type.h>
 #include <boost/test/unit_test.hpp>
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -153,4 +155,35 @@ BOOST_AUTO_TEST_CASE(sampler_name_table)
                           "denoiser_cc: sampler must be 0 (paper), 1 (matched) or 2 (ddim), got 3");
     }
     BOOST_CHECK_THROW(sampler_name(sampler_type(-1)), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(start_states)
+{
+    auto m = gr::ddpm::model::load(std::string(DDPM_SOURCE_DIR) + "/tests/fixtures/tiny_h8_d2_t10.onnx");
+    const int k = 4;
+    const double L = m->levels()[k];
+    for (auto type : { sampler_type::PAPER, sampler_type::MATCHED, sampler_type::DDIM }) {
+        auto c = config(type);
+        c.top_up = true;
+        const auto p = make_step_plan(m->betas(), m->alpha_bar(), c, k);
+        const double s = p.scaled_start ? std::sqrt(m->alpha_bar()[k]) : 1.0;
+        // no top-up asked: x = s y
+        double xr = 0.3, xi = -0.2;
+        start_state(p, *m, false, 0.01, 99, xr, xi);
+        check_close(xr, s * 0.3, "xr");
+        check_close(xi, s * -0.2, "xi");
+        // top-up: x = s (y + sqrt(L - nv/2) z), z the pair of counter T; none for an unknown noise
+        double zr, zi;
+        gr::ddpm::rng::normal_pair(99, uint64_t(m->T()), zr, zi);
+        const double a = p.scaled_start ? std::sqrt(std::max(L - 0.01 / 2.0, 0.0)) : 0.0;
+        xr = 0.3, xi = -0.2;
+        start_state(p, *m, plan_top_up(c), 0.01, 99, xr, xi);
+        check_close(xr, s * (0.3 + a * zr), "xr top-up");
+        check_close(xi, s * (-0.2 + a * zi), "xi top-up");
+        for (double nv : { -1.0, std::nan("") }) {
+            xr = 0.3, xi = -0.2;
+            start_state(p, *m, plan_top_up(c), nv, 99, xr, xi);
+            check_close(xr, s * 0.3, "xr unknown nv");
+        }
+    }
 }

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "step_plan.h"
+#include "rng.h"
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -111,6 +112,32 @@ step_plan make_step_plan(const std::vector<double>& betas,
         break;
     }
     return p;
+}
+
+void start_state(const step_plan& p,
+                 const model& m,
+                 bool top_up,
+                 double nv,
+                 uint64_t key,
+                 double& yr,
+                 double& yi)
+{
+    if (!p.scaled_start)
+        return;
+    const size_t k = size_t(p.k_start);
+    if (top_up) {
+        // no top-up for an unknown (non-finite or negative) noise variance, as in
+        // gnuradio.ddpm.reference
+        const bool known = std::isfinite(nv) && nv >= 0.0;
+        const double amp = known ? std::sqrt(std::max(m.levels()[k] - nv / 2.0, 0.0)) : 0.0;
+        double zr, zi;
+        rng::normal_pair(key, uint64_t(m.T()), zr, zi);
+        yr += amp * zr;
+        yi += amp * zi;
+    }
+    const double s = std::sqrt(m.alpha_bar()[k]);
+    yr = s * yr;
+    yi = s * yi;
 }
 
 } // namespace kernel

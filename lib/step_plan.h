@@ -62,6 +62,20 @@ DDPM_API step_plan make_step_plan(const std::vector<double>& betas,
                                   const sampler_config& cfg,
                                   int k_start);
 
+/*!
+ * The chain's first state x_{k_start} from the observation y = (yr, yi) (model units): y itself for an
+ * unscaled start, else sqrt(abar_k) (y + a z) with the top-up amplitude a = sqrt(max(L_k - nv/2, 0))
+ * (L_k = model::levels()[k]; a = 0 without top_up or for an unknown, i.e. non-finite or negative, noise
+ * variance nv) and z the ddpm-rng-v1 pair of counter T for the sample's key.
+ */
+DDPM_API void start_state(const step_plan& p,
+                          const model& m,
+                          bool top_up,
+                          double nv,
+                          uint64_t key,
+                          double& yr,
+                          double& yi);
+
 } // namespace kernel
 } // namespace ddpm
 } // namespace gr
