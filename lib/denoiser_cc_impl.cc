@@ -79,6 +79,24 @@ void denoiser_cc_impl::check_snr(double snr_db)
             std::to_string(snr_db));
 }
 
+void denoiser_cc_impl::check_block(int batch, int threads, int equalize, int output)
+{
+    if (batch < 1)
+        throw std::invalid_argument("denoiser_cc: batch must be >= 1, got " +
+                                    std::to_string(batch));
+    if (threads < 0)
+        throw std::invalid_argument("denoiser_cc: threads must be >= 0 (0 = all cores), got " +
+                                    std::to_string(threads));
+    if (equalize < 0 || equalize > 2)
+        throw std::invalid_argument("denoiser_cc: equalize must be 0 (off), 1 (zero forcing) or "
+                                    "2 (MMSE), got " +
+                                    std::to_string(equalize));
+    if (output < 0 || output > 1)
+        throw std::invalid_argument("denoiser_cc: output must be 0 (denoised) or 1 (hard "
+                                    "decisions), got " +
+                                    std::to_string(output));
+}
+
 denoiser_cc_impl::denoiser_cc_impl(const std::string& model,
                                    int sampler,
                                    int steps,
@@ -110,21 +128,8 @@ denoiser_cc_impl::denoiser_cc_impl(const std::string& model,
     check_sampler(sampler);
     check_steps(steps);
     check_eta(eta);
-    if (batch < 1)
-        throw std::invalid_argument("denoiser_cc: batch must be >= 1, got " +
-                                    std::to_string(batch));
-    if (threads < 0)
-        throw std::invalid_argument("denoiser_cc: threads must be >= 0 (0 = all cores), got " +
-                                    std::to_string(threads));
     check_snr(snr_db);
-    if (equalize < 0 || equalize > 2)
-        throw std::invalid_argument("denoiser_cc: equalize must be 0 (off), 1 (zero forcing) or "
-                                    "2 (MMSE), got " +
-                                    std::to_string(equalize));
-    if (output < 0 || output > 1)
-        throw std::invalid_argument("denoiser_cc: output must be 0 (denoised) or 1 (hard "
-                                    "decisions), got " +
-                                    std::to_string(output));
+    check_block(batch, threads, equalize, output);
 
     d_path = resolve_model_path(model); // model_error when a short name is not found
     d_model = model::load(d_path);      // model_error with the loader's message

@@ -56,6 +56,7 @@ private:
     static void check_steps(int steps);
     static void check_eta(float eta);
     static void check_snr(double snr_db);
+    static void check_block(int batch, int threads, int equalize, int output);
     void apply_tag(const tag_t& tag);
     void log_source(int source);
 
