@@ -41,8 +41,9 @@ fi
 
 if [ "$WHAT" = tsan ] || [ "$WHAT" = all ]; then
     BIN="$OUT/tsan_setters"
-    LIBSRC=(impairment_params.cc impairment_injector_cc_impl.cc model.cc ddpm_sampler.cc sampler_generic.cc
-            sampler_avx2.cc sampler_avx512.cc denoiser_cc_impl.cc model_path.cc)
+    LIBSRC=(impairment_params.cc impairment_injector_cc_impl.cc model.cc ddpm_sampler.cc sampler_type.cc
+            step_plan.cc forward_generic.cc forward_avx2.cc forward_avx512.cc channel_state.cc
+            noise_estimator.cc denoiser_cc_impl.cc model_path.cc)
     SRCS=("$ROOT/fuzz/tsan_setters.cc")
     for s in "${LIBSRC[@]}"; do SRCS+=("$ROOT/lib/$s"); done
     if ! up_to_date "$BIN" "${SRCS[@]}" "$ROOT"/lib/*.h "$ROOT"/lib/*.inc "$ROOT"/include/gnuradio/ddpm/*.h; then

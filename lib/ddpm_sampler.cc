@@ -16,6 +16,7 @@
 // on other lanes, so outputs are bit-identical whatever the batch composition, split or thread count.
 #include "kernel_impl.h"
 #include "rng.h"
+#include "step_plan.h"
 #include <gnuradio/ddpm/ddpm_sampler.h>
 
 #include <algorithm>
@@ -40,10 +41,14 @@ namespace {
 
 enum class isa_kind { GENERIC, AVX2, AVX512 };
 
-//! one update of a lane's schedule: x <- A x + B eps + S z_c  (S already 0 when not stochastic)
-struct sched_step {
-    int32_t t;
-    double A, B, S;
+//! the lanes of one tile of sample(): each lane's state, chain, random key and sample index
+struct tile_lanes {
+    double xr[TILE], xi[TILE];
+    uint64_t key[TILE];
+    const sched_step* ls[TILE];
+    int len[TILE];
+    size_t idx[TILE];
+    int J = 0; //!< the longest chain (iterations of the tile)
 };
 
 int hw_threads()
@@ -136,6 +141,54 @@ struct ddpm_sampler::impl {
     }
 
     float* worker_scratch(int k) { return scratch[size_t(k)]->p; }
+
+    //! run every lane's chain to its end; chains are aligned at their end (a shorter one waits)
+    void run_chains(tile_lanes& L, float* scr) const
+    {
+        alignas(64) float xt[2 * TILE];
+        alignas(64) float et[2 * TILE];
+        alignas(64) int32_t tt[TILE];
+        const int J = L.J;
+        for (int j = 0; j < J; j++) {
+            // step of each lane at iteration j; idle lanes copy a live t
+            int32_t tlive = -1;
+            bool uniform = true;
+            for (int b = 0; b < TILE; b++) {
+                const int jj = j - (J - L.len[b]);
+                if (jj >= 0) {
+                    tt[b] = L.ls[b][jj].t;
+                    if (tlive < 0)
+                        tlive = tt[b];
+                    else if (tt[b] != tlive)
+                        uniform = false;
+                } else {
+                    tt[b] = -1;
+                }
+                xt[b] = float(L.xr[b]);
+                xt[TILE + b] = float(L.xi[b]);
+            }
+            for (int b = 0; b < TILE; b++)
+                if (tt[b] < 0)
+                    tt[b] = tlive;
+            net(P, xt, tt, uniform, et, scr);
+            for (int b = 0; b < TILE; b++) {
+                const int jj = j - (J - L.len[b]);
+                if (jj < 0)
+                    continue;
+                const sched_step& s = L.ls[b][jj];
+                double nr = s.A * L.xr[b] + s.B * double(et[b]);
+                double ni = s.A * L.xi[b] + s.B * double(et[TILE + b]);
+                if (s.S != 0.0) {
+                    float zr, zi;
+                    rng::normal_pair_f(L.key[b], uint64_t(s.t), zr, zi);
+                    nr += s.S * double(zr);
+                    ni += s.S * double(zi);
+                }
+                L.xr[b] = nr;
+                L.xi[b] = ni;
+            }
+        }
+    }
 
     void ensure_scratch(int nw)
     {
@@ -297,24 +350,11 @@ size_t ddpm_sampler::sample(const gr_complex* in,
     const int T = M.T();
     const auto& ab = M.alpha_bar();
     const auto& beta = M.betas();
-    const auto& lev = M.levels();
 
-    if (cfg.type != sampler_type::PAPER && cfg.type != sampler_type::MATCHED &&
-        cfg.type != sampler_type::DDIM)
-        throw std::invalid_argument("ddpm_sampler::sample: unknown sampler type " +
-                                    std::to_string(int(cfg.type)));
-    if (cfg.type == sampler_type::DDIM) {
-        if (cfg.steps < 1)
-            throw std::invalid_argument("ddpm_sampler::sample: DDIM steps must be >= 1, got " +
-                                        std::to_string(cfg.steps));
-        if (!(cfg.eta >= 0.0f && cfg.eta <= 1.0f))
-            throw std::invalid_argument("ddpm_sampler::sample: DDIM eta must be in [0, 1], got " +
-                                        std::to_string(cfg.eta));
-    }
+    check_sampler_config(cfg);
     if (n > size_t(UINT32_MAX))
         throw std::invalid_argument("ddpm_sampler::sample: batch too large (more than 2^32 - 1 samples)");
-    const bool stoch = cfg.stochastic;
-    const bool top_up = stoch && cfg.top_up && cfg.type != sampler_type::PAPER;
+    const bool top_up = plan_top_up(cfg);
 
     // 1. start step per sample; non-finite inputs -> 0 and excluded
     std::vector<int32_t> kstar(n);
@@ -327,9 +367,8 @@ size_t ddpm_sampler::sample(const gr_complex* in,
             nonfinite++;
             continue;
         }
-        int k = T - 1;
-        if (cfg.type != sampler_type::PAPER)
-            k = M.start_step(noise_var ? double(noise_var[i]) : double(cfg.noise_var));
+        const int k =
+            plan_start_step(M, cfg, noise_var ? double(noise_var[i]) : double(cfg.noise_var));
         kstar[i] = k;
         count_k[size_t(k)]++;
     }
@@ -351,145 +390,44 @@ size_t ddpm_sampler::sample(const gr_complex* in,
         if (kstar[i] < 0)
             out[i] = gr_complex(0.0f, 0.0f);
 
-    // 3. schedule of every start step in use
-    std::vector<std::vector<sched_step>> sched(static_cast<size_t>(T));
-    for (int k = 0; k < T; k++) {
-        if (!count_k[size_t(k)])
-            continue;
-        auto& S = sched[size_t(k)];
-        if (cfg.type != sampler_type::DDIM) {
-            for (int t = k; t >= 0; t--) {
-                const double a = 1.0 - beta[size_t(t)];
-                const double sa = std::sqrt(a);
-                sched_step s;
-                s.t = t;
-                s.A = 1.0 / sa;
-                s.B = -beta[size_t(t)] / std::sqrt(1.0 - ab[size_t(t)]) / sa;
-                s.S = (stoch && t > 0) ? std::sqrt(beta[size_t(t)]) : 0.0;
-                S.push_back(s);
-            }
-        } else {
-            const int Se = std::min(cfg.steps, k + 1);
-            std::vector<int> tau(static_cast<size_t>(Se));
-            if (Se == 1)
-                tau[0] = k;
-            else
-                for (int i = 0; i < Se; i++)
-                    tau[size_t(i)] =
-                        int(std::nearbyint(double(k) * double(Se - 1 - i) / double(Se - 1)));
-            for (int i = 0; i < Se; i++) {
-                const double at = ab[size_t(tau[size_t(i)])];
-                const double ap = i + 1 < Se ? ab[size_t(tau[size_t(i + 1)])] : 1.0;
-                const double sig = double(cfg.eta) * std::sqrt((1.0 - ap) / (1.0 - at)) *
-                                   std::sqrt(1.0 - at / ap);
-                const double dir = std::sqrt(std::max(1.0 - ap - sig * sig, 0.0));
-                // x <- sqrt(ap) (x - sqrt(1-at) eps)/sqrt(at) + dir eps + sig z
-                sched_step s;
-                s.t = tau[size_t(i)];
-                s.A = std::sqrt(ap) / std::sqrt(at);
-                s.B = dir - std::sqrt(ap) * std::sqrt(1.0 - at) / std::sqrt(at);
-                s.S = stoch ? sig : 0.0;
-                S.push_back(s);
-            }
-        }
-    }
+    // 3. the chain of every start step in use (step_plan.cc)
+    std::vector<step_plan> sched(static_cast<size_t>(T));
+    for (int k = 0; k < T; k++)
+        if (count_k[size_t(k)])
+            sched[size_t(k)] = make_step_plan(beta, ab, cfg, k);
 
     // 4. tiles over the sorted samples
     const size_t ntiles = (nact + TILE - 1) / TILE;
     const uint64_t seed = cfg.seed;
     const float cfg_nv = cfg.noise_var;
     I.parallel_tiles(ntiles, [&](size_t tile, int wk) {
-        alignas(64) float xt[2 * TILE];
-        alignas(64) float et[2 * TILE];
-        alignas(64) int32_t tt[TILE];
-        double xr[TILE], xi[TILE];
-        uint64_t key[TILE];
-        const sched_step* ls[TILE];
-        int len[TILE];
-        size_t idx[TILE];
+        tile_lanes L;
         const size_t i0 = tile * TILE;
         const size_t cnt = std::min<size_t>(TILE, nact - i0);
-        int J = 0;
         for (size_t b = 0; b < size_t(TILE); b++) {
-            if (b < cnt) {
-                const size_t i = order[i0 + b];
-                const int k = kstar[i];
-                idx[b] = i;
-                ls[b] = sched[size_t(k)].data();
-                len[b] = int(sched[size_t(k)].size());
-                key[b] = rng::sample_key(seed, first_index + uint64_t(i));
-                double yr = in[i].real(), yi = in[i].imag();
-                if (cfg.type == sampler_type::PAPER) {
-                    xr[b] = yr;
-                    xi[b] = yi;
-                } else {
-                    if (top_up) {
-                        const double nv = noise_var ? double(noise_var[i]) : double(cfg_nv);
-                        // no top-up for an unknown (non-finite or negative) noise variance, as in
-                        // gnuradio.ddpm.reference
-                        const bool known = std::isfinite(nv) && nv >= 0.0;
-                        const double amp =
-                            known ? std::sqrt(std::max(lev[size_t(k)] - nv / 2.0, 0.0)) : 0.0;
-                        double zr, zi;
-                        rng::normal_pair(key[b], uint64_t(T), zr, zi);
-                        yr += amp * zr;
-                        yi += amp * zi;
-                    }
-                    const double s = std::sqrt(ab[size_t(k)]);
-                    xr[b] = s * yr;
-                    xi[b] = s * yi;
-                }
-                J = std::max(J, len[b]);
-            } else {
-                idx[b] = 0;
-                ls[b] = nullptr;
-                len[b] = 0;
-                key[b] = 0;
-                xr[b] = xi[b] = 0.0;
+            if (b >= cnt) {
+                L.idx[b] = 0;
+                L.ls[b] = nullptr;
+                L.len[b] = 0;
+                L.key[b] = 0;
+                L.xr[b] = L.xi[b] = 0.0;
+                continue;
             }
+            const size_t i = order[i0 + b];
+            const step_plan& p = sched[size_t(kstar[i])];
+            L.idx[b] = i;
+            L.ls[b] = p.steps.data();
+            L.len[b] = int(p.steps.size());
+            L.key[b] = rng::sample_key(seed, first_index + uint64_t(i));
+            L.xr[b] = in[i].real();
+            L.xi[b] = in[i].imag();
+            start_state(p, M, top_up, noise_var ? double(noise_var[i]) : double(cfg_nv), L.key[b],
+                        L.xr[b], L.xi[b]);
+            L.J = std::max(L.J, L.len[b]);
         }
-        float* scr = I.worker_scratch(wk);
-        for (int j = 0; j < J; j++) {
-            // step of each lane at iteration j (schedules aligned at their end); idle lanes copy a live t
-            int32_t tlive = -1;
-            bool uniform = true;
-            for (int b = 0; b < TILE; b++) {
-                const int jj = j - (J - len[b]);
-                if (jj >= 0) {
-                    tt[b] = ls[b][jj].t;
-                    if (tlive < 0)
-                        tlive = tt[b];
-                    else if (tt[b] != tlive)
-                        uniform = false;
-                } else {
-                    tt[b] = -1;
-                }
-                xt[b] = float(xr[b]);
-                xt[TILE + b] = float(xi[b]);
-            }
-            for (int b = 0; b < TILE; b++)
-                if (tt[b] < 0)
-                    tt[b] = tlive;
-            I.net(I.P, xt, tt, uniform, et, scr);
-            for (int b = 0; b < TILE; b++) {
-                const int jj = j - (J - len[b]);
-                if (jj < 0)
-                    continue;
-                const sched_step& s = ls[b][jj];
-                double nr = s.A * xr[b] + s.B * double(et[b]);
-                double ni = s.A * xi[b] + s.B * double(et[TILE + b]);
-                if (s.S != 0.0) {
-                    float zr, zi;
-                    rng::normal_pair_f(key[b], uint64_t(s.t), zr, zi);
-                    nr += s.S * double(zr);
-                    ni += s.S * double(zi);
-                }
-                xr[b] = nr;
-                xi[b] = ni;
-            }
-        }
+        I.run_chains(L, I.worker_scratch(wk));
         for (size_t b = 0; b < cnt; b++)
-            out[idx[b]] = gr_complex(float(xr[b]), float(xi[b]));
+            out[L.idx[b]] = gr_complex(float(L.xr[b]), float(L.xi[b]));
     });
     return nonfinite;
 }

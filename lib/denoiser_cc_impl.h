@@ -8,6 +8,8 @@
 #ifndef INCLUDED_DDPM_DENOISER_CC_IMPL_H
 #define INCLUDED_DDPM_DENOISER_CC_IMPL_H
 
+#include "channel_state.h"
+#include "noise_estimator.h"
 #include <gnuradio/ddpm/ddpm_sampler.h>
 #include <gnuradio/ddpm/denoiser_cc.h>
 #include <gnuradio/ddpm/model.h>
@@ -31,15 +33,9 @@ private:
     int d_equalize;
     int d_output;
     double d_ps;       // model power_scale
-    double d_kurtosis; // E|c|^4 / (E|c|^2)^2 of the model's constellation (0 when none)
 
-    // channel state from tags (applies from its tagged sample on)
-    gr_complex d_h;
-    double d_tag_snr_db; // NaN until a snr_db tag arrives
-    double d_kappa_t, d_kappa_r, d_power;
-    int d_antennas;   // transmit antennas N_t from the `antennas` tag (1 until one arrives)
-    double d_h_norm2; // ||h||^2 from the `h_norm2` tag, -1 = unknown (docs/tags.md, docs/channel.md)
-    double d_est_var; // last data-based estimate of the effective noise (physical units), NaN = none
+    channel_state d_chan; // channel state from tags (applies from its tagged sample on)
+    std::unique_ptr<noise_estimator> d_estimator; // where no SNR is known (docs/denoiser.md)
 
     // scratch
     std::vector<gr_complex> d_x, d_y;
@@ -60,9 +56,16 @@ private:
     static void check_steps(int steps);
     static void check_eta(float eta);
     static void check_snr(double snr_db);
+    static void check_block(int batch, int threads, int equalize, int output);
     void apply_tag(const tag_t& tag);
-    double estimate_noise(const gr_complex* x, size_t n) const;
     void log_source(int source);
+
+    // the steps of work(), in order, over d_x, d_nv, d_src, d_y (n samples)
+    bool equalise(const gr_complex* in, size_t n);
+    void estimate_noise(size_t n);
+    void to_model_units(size_t n);
+    void run_kernel(size_t n);
+    void write_output(gr_complex* out, size_t n) const;
 
 public:
     denoiser_cc_impl(const std::string& model,

@@ -19,36 +19,12 @@ namespace ddpm {
 /* ---------------------------------------------------------------------------------------------- */
 
 namespace {
-inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-inline uint64_t splitmix64(uint64_t& x)
-{
-    uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
 constexpr double TWO_PI = 6.283185307179586476925286766559;
 } // namespace
 
-impairment_rng::impairment_rng(uint64_t seed)
-{
-    uint64_t x = seed;
-    for (auto& s : d_s)
-        s = splitmix64(x); // never all zero: splitmix64 is a bijection of distinct counters
-}
+impairment_rng::impairment_rng(uint64_t seed) : d_gen(seed) {}
 
-uint64_t impairment_rng::next()
-{
-    const uint64_t result = rotl(d_s[1] * 5, 7) * 9;
-    const uint64_t t = d_s[1] << 17;
-    d_s[2] ^= d_s[0];
-    d_s[3] ^= d_s[1];
-    d_s[1] ^= d_s[2];
-    d_s[0] ^= d_s[3];
-    d_s[2] ^= t;
-    d_s[3] = rotl(d_s[3], 45);
-    return result;
-}
+uint64_t impairment_rng::next() { return d_gen.next(); }
 
 double impairment_rng::uniform_open()
 {

@@ -8,6 +8,7 @@
 #ifndef INCLUDED_DDPM_IMPAIRMENT_INJECTOR_CC_IMPL_H
 #define INCLUDED_DDPM_IMPAIRMENT_INJECTOR_CC_IMPL_H
 
+#include "rng.h"
 #include <gnuradio/ddpm/impairment_injector_cc.h>
 #include <pmt/pmt.h>
 #include <cstdint>
@@ -16,8 +17,8 @@ namespace gr {
 namespace ddpm {
 
 /*!
- * xoshiro256** (Blackman & Vigna), state seeded from a 64-bit seed through splitmix64, with
- * uniform, Gaussian (Box-Muller, cached pair) and Laplacian (inverse CDF) draws.
+ * rng::xoshiro256ss (xoshiro256**, seeded through splitmix64; lib/rng.h) with uniform, Gaussian
+ * (Box-Muller, cached pair) and Laplacian (inverse CDF) draws.
  */
 class impairment_rng
 {
@@ -32,7 +33,7 @@ public:
     double laplace();
 
 private:
-    uint64_t d_s[4];
+    rng::xoshiro256ss d_gen;
     bool d_have_spare = false;
     double d_spare = 0.0;
 };

@@ -73,36 +73,42 @@ struct json_numbers {
         }
         return false;
     }
-    // [n, n, ...]
-    bool array(std::vector<double>& out)
+    // '[' item (',' item)* ']' or '[]'; item() parses one element
+    template <typename F>
+    bool list(F&& item)
     {
         if (!lit('['))
             return false;
         if (lit(']'))
             return true;
         do {
+            if (!item())
+                return false;
+        } while (lit(','));
+        return lit(']');
+    }
+    // [n, n, ...]
+    bool array(std::vector<double>& out)
+    {
+        return list([&] {
             double v;
             if (!number(v))
                 return false;
             out.push_back(v);
-        } while (lit(','));
-        return lit(']');
+            return true;
+        });
     }
     // [[a, b], [a, b], ...]
     bool pairs(std::vector<double>& out)
     {
-        if (!lit('['))
-            return false;
-        if (lit(']'))
-            return true;
-        do {
+        return list([&] {
             std::vector<double> row;
             if (!array(row) || row.size() != 2)
                 return false;
             out.push_back(row[0]);
             out.push_back(row[1]);
-        } while (lit(','));
-        return lit(']');
+            return true;
+        });
     }
     bool done()
     {

@@ -3,7 +3,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-// ddpm-rng-v1 (docs/sampling.md): counter-based normal pairs keyed by (seed, absolute sample index, counter).
+// The module's random number generators, one definition each:
+//  - ddpm-rng-v1 (docs/sampling.md): counter-based normal pairs keyed by (seed, absolute sample index,
+//    counter), used by the sampling kernel;
+//  - xoshiro256** seeded through splitmix64 (mix), the sequential generator of the impairment injector.
 #ifndef INCLUDED_DDPM_RNG_H
 #define INCLUDED_DDPM_RNG_H
 
@@ -50,6 +53,35 @@ inline void normal_pair_f(uint64_t key, uint64_t c, float& zi, float& zq)
     zi = r * cs;
     zq = r * sn;
 }
+
+//! xoshiro256** (Blackman & Vigna); the state is seeded with mix(seed + i * 0x9E3779B97F4A7C15), i = 0..3
+//! (the splitmix64 sequence started at seed), which is never all zero
+struct xoshiro256ss {
+    uint64_t s[4];
+
+    explicit xoshiro256ss(uint64_t seed)
+    {
+        for (auto& w : s) {
+            w = mix(seed);
+            seed += 0x9E3779B97F4A7C15ULL;
+        }
+    }
+
+    static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+    uint64_t next()
+    {
+        const uint64_t result = rotl(s[1] * 5, 7) * 9;
+        const uint64_t t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = rotl(s[3], 45);
+        return result;
+    }
+};
 
 } // namespace rng
 } // namespace ddpm

@@ -19,7 +19,7 @@ VENV="$ROOT/.venv"
 
 # Debian packages: keep in sync with README.md.
 APT_PACKAGES=(gnuradio gnuradio-dev cmake g++ make pkg-config pybind11-dev libonnx-dev libprotobuf-dev clang-14 libclang-rt-14-dev
-              protobuf-compiler libboost-test-dev python3-venv python3-dev castxml python3-matplotlib python3-pygccxml xvfb xauth gir1.2-gtk-3.0)
+              protobuf-compiler libboost-test-dev python3-venv python3-dev castxml doxygen python3-matplotlib python3-pygccxml xvfb xauth gir1.2-gtk-3.0)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -61,10 +61,15 @@ stage_venv() {
 stage_build() {
     local py="$VENV/bin/python"
     [ -x "$py" ] || py=/usr/bin/python3
+    # ENABLE_DOXYGEN=ON: GR_PYBIND_MAKE_OOT fills the Python docstrings from the headers' Doxygen
+    # comments (docs/doxygen/update_pydoc.py); a build dir configured earlier with OFF is switched.
     if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
         log "configuring in $BUILD_DIR (install prefix $ROOT/$PREFIX)"
         cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$ROOT/$PREFIX" \
-              -DPYTHON_EXECUTABLE=/usr/bin/python3 -DENABLE_DOXYGEN=OFF >/dev/null
+              -DPYTHON_EXECUTABLE=/usr/bin/python3 -DENABLE_DOXYGEN=ON >/dev/null
+    elif ! grep -q '^ENABLE_DOXYGEN:BOOL=ON$' "$BUILD_DIR/CMakeCache.txt"; then
+        log "reconfiguring $BUILD_DIR with ENABLE_DOXYGEN=ON (docstrings from the headers)"
+        cmake -S . -B "$BUILD_DIR" -DENABLE_DOXYGEN=ON >/dev/null
     fi
     log "building and installing (make -j$JOBS)"
     if ! cmake --build "$BUILD_DIR" -j "$JOBS" -- --no-print-directory; then

@@ -78,16 +78,12 @@ class Block2(object):
 
 def utoascii(text):
     """
-    Convert unicode text into ascii and escape quotes and backslashes.
+    Convert unicode text into ascii. No escaping: the pydoc headers hold the text in C++ raw strings
+    (R"doc(...)doc"), where a backslash or a quote stands for itself.
     """
     if text is None:
         return ''
-    out = text.encode('ascii', 'replace')
-    # swig will require us to replace blackslash with 4 backslashes
-    # TODO: evaluate what this should be for pybind11
-    out = out.replace(b'\\', b'\\\\\\\\')
-    out = out.replace(b'"', b'\\"').decode('ascii')
-    return str(out)
+    return text.encode('ascii', 'replace').decode('ascii')
 
 
 def combine_descriptions(obj):

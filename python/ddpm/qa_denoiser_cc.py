@@ -10,6 +10,7 @@
 units, batching, random-number indexing) must reproduce the kernel on hand-equalised data."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pmt
@@ -247,3 +248,53 @@ def test_hard_decisions_need_a_constellation(qam16, tmp_path):
     ddpm.denoiser_cc(str(path), output=0)  # soft output is fine
     with pytest.raises(ValueError, match="constellation"):
         ddpm.denoiser_cc(str(path), output=1)
+
+
+def test_unconvertible_tag_values_are_ignored(qam16, kernel):
+    """A uint64 PMT passes pmt.is_number() but pmt.to_double() rejects it: such a tag (like a symbol) is
+    ignored with one warning, and the block keeps running on the state in force before it."""
+    s, y = noisy_qam16(512, 0.1, 21)
+    den = ddpm.denoiser_cc(qam16, sampler=1, batch=256, threads=1, seed=4, snr_db=10.0)
+    tags = [tag(0, "snr_db", pmt.from_uint64(3)), tag(0, "power", pmt.from_uint64(2)),
+            tag(100, "h", pmt.from_uint64(1)), tag(200, "kappa_t", pmt.intern("x"))]
+    out, _ = run(den, y, tags)
+    assert den.noise_source() == "snr_db"
+    ref = reference(kernel, y, 0.1, sampler="matched", seed=4)
+    np.testing.assert_allclose(out, ref, atol=ATOL)
+
+
+# --------------------------------------------------------------------------- sampler vocabulary
+def test_sampler_vocabulary():
+    """One table (lib/sampler_type.cc): enum value <-> name, bound to Python."""
+    assert ddpm.sampler_names() == ["paper", "matched", "ddim"]
+    for i, name in enumerate(ddpm.sampler_names()):
+        t = ddpm.sampler_from_name(name)
+        assert int(t) == i and ddpm.sampler_name(t) == name
+        assert t == getattr(ddpm.sampler_type, name.upper())
+    assert ddpm.sampler_from_name("DDIM") == ddpm.sampler_type.DDIM
+    with pytest.raises(ValueError, match="choose paper, matched or ddim"):
+        ddpm.sampler_from_name("ddpm")
+    with pytest.raises(ValueError, match=r"0 \(paper\), 1 \(matched\) or 2 \(ddim\)"):
+        ddpm.denoiser_cc("qam16", sampler=3)
+
+
+def test_kernel_sample_takes_the_vocabulary(kernel):
+    y = np.full(8, 0.3 + 0.1j, dtype=np.complex64)
+    by_name = kernel.sample(y, 0.1, sampler="ddim", steps=2, seed=1)
+    by_enum = kernel.sample(y, 0.1, sampler=ddpm.sampler_type.DDIM, steps=2, seed=1)
+    np.testing.assert_array_equal(by_name, by_enum)
+    with pytest.raises(ValueError, match="choose paper, matched or ddim"):
+        kernel.sample(y, 0.1, sampler="ddpm")
+
+
+def test_grc_sampler_options_match_the_vocabulary():
+    """grc/ddpm_denoiser_cc.block.yml keeps the block's int values; its options and labels must be the
+    bound table's values and labels in enum order."""
+    yaml = pytest.importorskip("yaml")
+    root = Path(__file__).resolve().parents[2]
+    block = yaml.safe_load((root / "grc" / "ddpm_denoiser_cc.block.yml").read_text())
+    param = next(p for p in block["parameters"] if p["id"] == "sampler")
+    names = ddpm.sampler_names()
+    assert [int(o) for o in param["options"]] == [int(ddpm.sampler_from_name(n)) for n in names]
+    assert param["option_labels"] == ddpm.sampler_labels()
+    assert int(param["default"]) in range(len(names))

@@ -170,6 +170,11 @@ class DoxyClass(DoxyCompound):
 
     kind = 'class'
 
+    @classmethod
+    def can_parse(cls, obj):
+        # gr-ddpm: structs (impairment_params) are documented like classes
+        return obj.kind in ('class', 'struct')
+
     def _parse(self):
         if self._parsed:
             return
@@ -284,7 +289,7 @@ class DoxyOther(Base):
 
     __module__ = "gnuradio.utils.doxyxml"
 
-    kinds = set(['variable', 'struct', 'union', 'define', 'typedef', 'enum',
+    kinds = set(['variable', 'union', 'define', 'typedef', 'enum',
                  'dir', 'page', 'signal', 'slot', 'property'])
 
     @classmethod

@@ -10,6 +10,7 @@
 
 #include <gnuradio/ddpm/api.h>
 #include <gnuradio/ddpm/model.h>
+#include <gnuradio/ddpm/sampler_type.h>
 #include <gnuradio/gr_complex.h>
 #include <cstddef>
 #include <cstdint>
@@ -19,13 +20,6 @@
 namespace gr {
 namespace ddpm {
 namespace kernel {
-
-//! Which reverse process to run (docs/sampling.md)
-enum class sampler_type : int {
-    PAPER = 0,   //!< x_{T-1} = y, full DDPM chain (the receiver paper's Algorithm 2)
-    MATCHED = 1, //!< DDPM chain from the SNR-matched step k*, x_{k*} = sqrt(abar_k*) * y
-    DDIM = 2,    //!< DDIM from k* with `steps` steps and `eta`
-};
 
 //! Settings of one sample() call; a batch uses one consistent set.
 struct sampler_config {

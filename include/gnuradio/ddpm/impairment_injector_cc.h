@@ -88,7 +88,7 @@ public:
 
     //! Current parameters (a copy).
     virtual impairment_params params() const = 0;
-    //! Replace every parameter except the seed (validated first; the seed of \p p is ignored).
+    //! Replace every parameter except the seed (validated first; the seed of p is ignored).
     virtual void set_params(const impairment_params& p) = 0;
 
     virtual double snr_db() const = 0;

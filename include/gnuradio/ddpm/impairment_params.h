@@ -36,23 +36,24 @@ enum noise_t {
  * gnuradio.ddpm.channel.apply_impairments: both validate through validate().
  *
  * Channel (docs/channel.md), MISO with N_t = antennas transmit antennas and one receive antenna, per
- * sample k (complex baseband):
- *   y_k = h_k^T (sqrt(p) w_k q(s_k) + eta_t,k) + eta_r,k + n_k
- * with
- *   - h_k in C^{N_t}: Rayleigh block fading (fading = FADING_RAYLEIGH): i.i.d. CN(0, 1) entries, held
- *     for coherence_len samples, independent between blocks; without fading h = (1, ..., 1)/sqrt(N_t)
- *     (unit norm, so that the effective gain g below is 1 with and without CSI; h = 1 for N_t = 1);
- *   - w_k the precoder: with transmitter CSI (csi = 1) maximum-ratio transmission w = conj(h)/||h||,
- *     without CSI (csi = 0) equal power w = (1, ..., 1)/sqrt(N_t); ||w|| = 1 in both cases;
- *   - eta_t,k in C^{N_t}: each antenna's own transmit distortion, independent CN(0, kappa_t p / N_t)
- *     (total kappa_t p, as for one antenna);
- *   - g_k = h_k^T w_k the effective scalar gain (g = ||h|| with CSI, g = 1 without fading);
- *     eta_r ~ CN(0, kappa_r p |g_k|^2); n ~ CN(0, sigma^2) (or Laplacian with the same variance),
- *     sigma^2 = p 10^(-snr_db/10);
- *   - q the quant_bits-bit mid-rise quantiser on I and Q over [-full_scale, +full_scale] (identity when
- *     quant_bits = 0), applied to the symbol stream s that feeds every antenna's chain (before the
- *     precoder), so that y = sqrt(p) g q(s) + h^T eta_t + eta_r + n.
- * With N_t = 1 and csi = 0 this is the single-antenna channel y = h (sqrt(p) q(s) + eta_t) + eta_r + n.
+ * sample k (complex baseband): y_k = h_k^T (sqrt(p) w_k q(s_k) + eta_t,k) + eta_r,k + n_k.
+ *
+ * h_k in C^{N_t} is Rayleigh block fading (fading = FADING_RAYLEIGH): i.i.d. CN(0, 1) entries, held for
+ * coherence_len samples, independent between blocks; without fading h = (1, ..., 1)/sqrt(N_t) (unit
+ * norm, so that the effective gain g below is 1 with and without CSI; h = 1 for N_t = 1).
+ *
+ * w_k is the precoder: with transmitter CSI (csi = 1) maximum-ratio transmission w = conj(h)/||h||,
+ * without CSI (csi = 0) equal power w = (1, ..., 1)/sqrt(N_t); ||w|| = 1 in both cases.
+ *
+ * eta_t,k in C^{N_t} is each antenna's own transmit distortion, independent CN(0, kappa_t p / N_t)
+ * (total kappa_t p, as for one antenna). g_k = h_k^T w_k is the effective scalar gain (g = ||h|| with
+ * CSI, g = 1 without fading); eta_r ~ CN(0, kappa_r p |g_k|^2); n ~ CN(0, sigma^2) (or Laplacian with
+ * the same variance), sigma^2 = p 10^(-snr_db/10).
+ *
+ * q is the quant_bits-bit mid-rise quantiser on I and Q over [-full_scale, +full_scale] (identity when
+ * quant_bits = 0), applied to the symbol stream s that feeds every antenna's chain (before the
+ * precoder), so that y = sqrt(p) g q(s) + h^T eta_t + eta_r + n. With N_t = 1 and csi = 0 this is the
+ * single-antenna channel y = h (sqrt(p) q(s) + eta_t) + eta_r + n.
  *
  * Bounds (inclusive unless stated; every floating-point value must be finite):
  *   snr_db in [-100, 300] dB; kappa_t, kappa_r in [0, 100]; power in (0, 1e6]; quant_bits in 0..16;
@@ -79,6 +80,19 @@ struct DDPM_API impairment_params {
     /*!
      * \brief Parameters with the given values; the defaults are the channel's defaults. Does not
      * validate (call validate()).
+     *
+     * \param snr_db SNR of the additive noise in dB, sigma^2 = power 10^(-snr_db/10), [-100, 300]
+     * \param kappa_t transmitter impairment level (EVM^2, relative to power), [0, 100]
+     * \param kappa_r receiver impairment level (EVM^2, relative to power |h|^2), [0, 100]
+     * \param power signal power p (the input is scaled by sqrt(p)), (0, 1e6]
+     * \param quant_bits quantiser bits, 0 (off) .. 16
+     * \param full_scale quantiser range [-full_scale, +full_scale] on I and Q, (0, 1e6]
+     * \param fading 0 = FADING_NONE, 1 = FADING_RAYLEIGH (block fading)
+     * \param coherence_len samples per Rayleigh coherence block, 1 .. 2^30
+     * \param noise 0 = NOISE_GAUSSIAN, 1 = NOISE_LAPLACIAN
+     * \param seed PRNG seed (same seed, same output)
+     * \param antennas number of transmit antennas N_t (MISO), 1 .. 64
+     * \param csi 1 = transmitter CSI (maximum-ratio transmission), 0 = equal power
      */
     impairment_params(double snr_db = 20.0,
                       double kappa_t = 0.0,
@@ -97,7 +111,7 @@ struct DDPM_API impairment_params {
     static std::vector<std::string> names();
 
     /*!
-     * \brief Value of the parameter called \p name (one of names()) as a double; throws
+     * \brief Value of the parameter called name (one of names()) as a double; throws
      * std::invalid_argument for an unknown name.
      */
     double value(const std::string& name) const;
@@ -117,11 +131,11 @@ struct DDPM_API impairment_params {
     /*!
      * \brief Complex noise variance of the equalised observation y/(sqrt(p) g), in unit-signal units.
      *
-     * Given the channel vector's squared norm ||h||^2 = \p h_norm2 (>= 0):
-     *   kappa_t ||h||^2 / (N_t |g|^2) + kappa_r + sigma^2 / (p |g|^2),   |g|^2 = \p h_abs2
+     * Given the channel vector's squared norm ||h||^2 = h_norm2 (>= 0):
+     *   kappa_t ||h||^2 / (N_t |g|^2) + kappa_r + sigma^2 / (p |g|^2),   |g|^2 = h_abs2
      * (exact, conditionally on h). With N_t = 1, ||h||^2 = |g|^2: kappa_t + kappa_r + sigma^2/(p |h|^2).
      *
-     * Without \p h_norm2 (negative, the default: only the scalar "h" tag g is known) the variance given g
+     * Without h_norm2 (negative, the default: only the scalar "h" tag g is known) the variance given g
      * alone, E[||h||^2 | g] in place of ||h||^2: with CSI ||h||^2 = |g|^2 (kappa_t/N_t); without fading
      * ||h||^2 = 1; without CSI under Rayleigh fading E[||h||^2 | g] = |g|^2 + N_t - 1. All three are exact
      * for N_t = 1. Infinite for h_abs2 = 0 (or not a number).

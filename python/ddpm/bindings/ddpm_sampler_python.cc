@@ -11,6 +11,7 @@
 #include <pybind11/stl.h>
 
 #include <gnuradio/ddpm/ddpm_sampler.h>
+#include <cctype>
 #include <cstring>
 
 namespace py = pybind11;
@@ -29,19 +30,8 @@ sampler_type parse_type(const py::object& s)
 {
     if (py::isinstance<sampler_type>(s))
         return s.cast<sampler_type>();
-    if (py::isinstance<py::str>(s)) {
-        std::string v = s.cast<std::string>();
-        for (auto& ch : v)
-            ch = char(std::tolower((unsigned char)ch));
-        if (v == "paper")
-            return sampler_type::PAPER;
-        if (v == "matched")
-            return sampler_type::MATCHED;
-        if (v == "ddim")
-            return sampler_type::DDIM;
-        throw py::value_error("unknown sampler '" + s.cast<std::string>() +
-                              "' (choose paper, matched or ddim)");
-    }
+    if (py::isinstance<py::str>(s))
+        return gr::ddpm::kernel::sampler_from_name(s.cast<std::string>()); // ValueError naming the choices
     throw py::type_error("sampler must be a str or gnuradio.ddpm.sampler_type");
 }
 
@@ -122,10 +112,24 @@ py::object do_sample(ddpm_sampler& self,
 
 void bind_ddpm_sampler(py::module& m)
 {
-    py::enum_<sampler_type>(m, "sampler_type", "reverse process of ddpm_sampler.sample (docs/sampling.md)")
-        .value("PAPER", sampler_type::PAPER)
-        .value("MATCHED", sampler_type::MATCHED)
-        .value("DDIM", sampler_type::DDIM);
+    {
+        // values, names and labels from the one table in lib/sampler_type.cc
+        py::enum_<sampler_type> e(m, "sampler_type", "reverse process of ddpm_sampler.sample (docs/sampling.md)");
+        for (const auto& name : gr::ddpm::kernel::sampler_names()) {
+            std::string upper = name;
+            for (auto& ch : upper)
+                ch = char(std::toupper((unsigned char)ch));
+            e.value(upper.c_str(), gr::ddpm::kernel::sampler_from_name(name)); // pybind11 copies the name
+        }
+    }
+    m.def("sampler_names", &gr::ddpm::kernel::sampler_names,
+          "sampler_names() -> list of str: the sampler names in sampler_type order ('paper', 'matched', 'ddim')");
+    m.def("sampler_labels", &gr::ddpm::kernel::sampler_labels,
+          "sampler_labels() -> list of str: the samplers' GRC labels in sampler_type order");
+    m.def("sampler_name", &gr::ddpm::kernel::sampler_name, py::arg("type"),
+          "sampler_name(type: sampler_type) -> str: 'paper', 'matched' or 'ddim'");
+    m.def("sampler_from_name", &gr::ddpm::kernel::sampler_from_name, py::arg("name"),
+          "sampler_from_name(name: str) -> sampler_type (case-insensitive); ValueError naming the valid names");
 
     py::class_<sampler_config>(m, "sampler_config", "settings of one ddpm_sampler.sample call (C++ API)")
         .def(py::init<>())

@@ -14,7 +14,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(denoiser_cc.h)                                        */
-/* BINDTOOL_HEADER_FILE_HASH(436db0fe68e4da8d4752a8f3db23611c)                     */
+/* BINDTOOL_HEADER_FILE_HASH(2ad71d3aade3e9d1212fe8e54f4689e1)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

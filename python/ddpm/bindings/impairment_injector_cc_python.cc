@@ -14,7 +14,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(impairment_injector_cc.h)                                        */
-/* BINDTOOL_HEADER_FILE_HASH(efad5265a453739dd8ca29feec29f192)                     */
+/* BINDTOOL_HEADER_FILE_HASH(17a8cbf4892fd6e9bb0c42b3d567f429)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

@@ -14,7 +14,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(impairment_params.h)                                        */
-/* BINDTOOL_HEADER_FILE_HASH(e25608bf9ab4e7a74dad0c103a16a98c)                     */
+/* BINDTOOL_HEADER_FILE_HASH(bbe090c3bae5feb8e6f857dabcef743a)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

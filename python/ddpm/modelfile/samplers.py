@@ -4,11 +4,7 @@ The names and their order come from the C++ table (``gr::ddpm::kernel::sampler_t
 ``gnuradio.ddpm.sampler_type`` / ``sampler_names()``), which the denoiser block, its GRC enum, the kernel
 binding and the Python reference sampler all use: index i of :data:`SAMPLERS` is the block's ``sampler = i``.
 """
-try:
-    from gnuradio.ddpm.ddpm_python import sampler_names
-except ImportError:  # TEMP until merge
-    def sampler_names():
-        return ["paper", "matched", "ddim"]
+from gnuradio.ddpm.ddpm_python import sampler_names
 
 __all__ = ["SAMPLERS", "check_sampler"]
 

@@ -9,4 +9,4 @@
 #include "softplus.h"
 
 #define DDPM_PORTABLE_NAME net_tile_generic
-#include "sampler_portable.inc"
+#include "forward_portable.inc"

@@ -3,7 +3,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-// The portable forward pass (sampler_portable.inc) compiled for AVX2 + FMA (x86-64-v3 class CPUs without
+// The portable forward pass (forward_portable.inc) compiled for AVX2 + FMA (x86-64-v3 class CPUs without
 // AVX-512). Every header is included before the target pragma, so only this file's own functions (and the
 // internal-linkage softplus) are compiled for AVX2: nothing leaks into inline functions shared with other
 // translation units.
@@ -15,7 +15,7 @@
 #pragma GCC target("avx2,fma")
 #define DDPM_PORTABLE_NAME net_tile_avx2
 #define DDPM_PORTABLE_VBYTES 32
-#include "sampler_portable.inc"
+#include "forward_portable.inc"
 #pragma GCC pop_options
 
 namespace gr {
