@@ -6,7 +6,6 @@
  */
 
 #include "denoiser_cc_impl.h"
-#include "model_path.h"
 #include <gnuradio/io_signature.h>
 #include <algorithm>
 #include <chrono>
@@ -131,7 +130,7 @@ denoiser_cc_impl::denoiser_cc_impl(const std::string& model,
     check_snr(snr_db);
     check_block(batch, threads, equalize, output);
 
-    d_path = resolve_model_path(model); // model_error when a short name is not found
+    d_path = model::resolve_path(model); // model_error when a short name is not found
     d_model = model::load(d_path);      // model_error with the loader's message
     if (output == 1 && d_model->constellation().empty())
         throw std::invalid_argument("denoiser_cc: output = hard decisions needs a model with a "

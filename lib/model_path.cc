@@ -5,7 +5,6 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#include "model_path.h"
 #include <gnuradio/ddpm/model.h>
 #include <sys/stat.h>
 #include <cstdlib>
@@ -25,7 +24,7 @@ bool is_regular_file(const std::string& p)
 }
 } // namespace
 
-std::vector<std::string> model_search_dirs()
+std::vector<std::string> model::search_dirs()
 {
     std::vector<std::string> dirs;
     if (const char* env = std::getenv("DDPM_MODEL_PATH")) {
@@ -46,14 +45,14 @@ std::vector<std::string> model_search_dirs()
     return dirs;
 }
 
-std::string resolve_model_path(const std::string& name)
+std::string model::resolve_path(const std::string& name)
 {
     if (name.empty())
         throw model_error("cannot open model '': empty model name");
     // a path (or an existing file) goes to the loader as is, which reports a missing/bad file
     if (is_regular_file(name) || name.find('/') != std::string::npos)
         return name;
-    const auto dirs = model_search_dirs();
+    const auto dirs = search_dirs();
     for (const auto& d : dirs) {
         for (const auto& cand : { d + "/" + name + ".onnx", d + "/" + name }) {
             if (is_regular_file(cand))

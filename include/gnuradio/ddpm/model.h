@@ -44,6 +44,16 @@ public:
     static sptr load(const std::string& path);
     //! Parse a model from memory (same checks as load()); \p name is used in messages.
     static sptr from_bytes(const void* data, size_t size, const std::string& name = "<memory>");
+    /*!
+     * The model lookup by short name, the one used by every block and by Python
+     * (gnuradio.ddpm.modelfile.lookup): an existing file, or a name containing '/', is returned as is;
+     * otherwise name.onnx (then name) is looked for in each directory of $DDPM_MODEL_PATH
+     * (colon-separated), then in the install prefix's share/gr-ddpm/models. Throws model_error listing
+     * the directories searched when nothing is found, or for an empty name.
+     */
+    static std::string resolve_path(const std::string& name);
+    //! The directories resolve_path() searches, in order.
+    static std::vector<std::string> search_dirs();
 
     int T() const { return d_T; }
     int hidden() const { return d_hidden; }

@@ -72,6 +72,15 @@ Malformed files raise ``ModelError`` (a ``ValueError``) whose message names the 
             },
             py::arg("data"), py::arg("name") = "<memory>",
             "from_bytes(data: bytes, name='<memory>') -> model (same checks as load()).")
+        .def_static(
+            "resolve_path",
+            [](const py::object& p) { return model::resolve_path(fspath(p)); },
+            py::arg("name"),
+            "resolve_path(name: str | os.PathLike) -> str: the path of a model given by path or short name "
+            "('qam16'): an existing file or a name with '/' as is, else name.onnx in $DDPM_MODEL_PATH, then "
+            "in the install prefix's share/gr-ddpm/models. Raises ModelError listing where it looked.")
+        .def_static("search_dirs", &model::search_dirs,
+                    "search_dirs() -> list[str]: the directories resolve_path() searches, in order.")
         .def_property_readonly("T", &model::T, "number of diffusion steps T (int)")
         .def_property_readonly("hidden", &model::hidden, "hidden units H (int)")
         .def_property_readonly("depth", &model::depth, "hidden layers D (int)")

@@ -223,6 +223,7 @@ def effective_noise_var(snr_db, kappa_t, kappa_r, power, h, *, antennas=1, csi=F
         if np.any(n2 < 0):
             raise ValueError(f"effective_noise_var: h_norm2 must be >= 0 (got min {np.nanmin(n2)})")
     # the one definition: impairment_params::effective_noise_var (C++), element by element
-    v = np.vectorize(prm.effective_noise_var, otypes=[np.float64])(*np.broadcast_arrays(h2, n2))
+    with np.errstate(invalid="ignore"):           # NaN h: the C++ definition returns inf for it
+        v = np.vectorize(prm.effective_noise_var, otypes=[np.float64])(*np.broadcast_arrays(h2, n2))
     v = np.where(np.isfinite(v), v, np.inf)
     return float(v) if v.ndim == 0 else v

@@ -11,7 +11,7 @@ import pytest
 
 from gnuradio import ddpm
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 import ddpm_fixtures as F  # tests/fixtures, on sys.path via the root conftest.py
