@@ -18,6 +18,13 @@ def awgn(points, idx, nv, rng):
     return points[idx] + math.sqrt(nv / 2) * (rng.standard_normal(n) + 1j * rng.standard_normal(n))
 
 
+def awgn_link(n, snr_db, seed):
+    """n uniform QAM-16 indices through AWGN at snr_db: (n, idx int64 [n], y complex128 [n])."""
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, 16, n)
+    return n, idx, awgn(QAM16, idx, 10 ** (-snr_db / 10), rng)
+
+
 def paired(a, b):
     """Mean of a - b and its standard error (paired samples). a, b: float [N] -> (float, float)."""
     d = a - b
@@ -58,10 +65,7 @@ def test_mmse_limits():
 
 @pytest.mark.parametrize("snr_db", [0.0, 5.0, 10.0, 15.0])
 def test_ml_ser_matches_closed_form(snr_db):
-    rng = np.random.default_rng(200 + int(snr_db))
-    n = 100_000
-    idx = rng.integers(0, 16, n)
-    y = awgn(QAM16, idx, 10 ** (-snr_db / 10), rng)
+    n, idx, y = awgn_link(n=100_000, snr_db=snr_db, seed=200 + int(snr_db))
     p = B.ser_qam_awgn(16, snr_db)
     # binomial standard deviation of the error count over n symbols; 4 sigma
     assert abs(M.ser(y, idx, QAM16) - p) <= 4 * math.sqrt(p * (1 - p) / n)
@@ -69,10 +73,7 @@ def test_ml_ser_matches_closed_form(snr_db):
 
 @pytest.mark.parametrize("snr_db", [10.0, 15.0])
 def test_ber_approximation(snr_db):
-    rng = np.random.default_rng(300 + int(snr_db))
-    n = 100_000
-    idx = rng.integers(0, 16, n)
-    y = awgn(QAM16, idx, 10 ** (-snr_db / 10), rng)
+    n, idx, y = awgn_link(n=100_000, snr_db=snr_db, seed=300 + int(snr_db))
     p = B.ber_qam_awgn_approx(16, snr_db)
     # binomial sigma over the 4n bits (4 sigma), plus 3 % for the approximation (it drops multi-bit errors)
     assert abs(M.ber(y, idx, QAM16) - p) <= 4 * math.sqrt(p * (1 - p) / (4 * n)) + 0.03 * p

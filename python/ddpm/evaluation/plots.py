@@ -61,6 +61,16 @@ def _clip_db(a, floor=-60.0):
         a.set_ylim(floor, min(hi, top + 0.05 * (top - floor)))
 
 
+def _label(a, title, xlabel, ylabel, clip=False):
+    """Title, axis labels and grid of one panel; clip: limit the y axis to the finite dB range."""
+    a.set_title(title)
+    a.set_xlabel(xlabel)
+    a.set_ylabel(ylabel)
+    if clip:
+        _clip_db(a)
+    a.grid(alpha=0.3)
+
+
 def _save(fig, path):
     fig.tight_layout()
     fig.savefig(path, dpi=90)
@@ -85,11 +95,7 @@ def plot_mse(rows, path, setting=None):
             xs, ys = _series(rows, "snr_db", "mse_db", constellation=c, noise=nz, method=m)
             if xs.size:
                 a.plot(xs, ys, label=LABELS[m], ms=4, **_STYLE[m])
-        a.set_title(f"{c}, {nz} noise")
-        a.set_xlabel("SNR (dB)")
-        a.set_ylabel("MSE (dB)")
-        _clip_db(a)
-        a.grid(alpha=0.3)
+        _label(a, f"{c}, {nz} noise", "SNR (dB)", "MSE (dB)", clip=True)
     ax[0][0].legend(fontsize=7)
     return _save(fig, path)
 
@@ -125,11 +131,8 @@ def plot_kappa(rows, path, setting=None):
             if xs.size:
                 a.plot(xs, ys, label=LABELS[m], ms=4, **_STYLE[m])
         r0 = _sel(rows, constellation=c)[0]
-        a.set_title(f"{c}, κ_t = {r0.get('kappa_t')}, SNR {r0.get('snr_db'):g} dB, Rayleigh")
-        a.set_xlabel("κ_r")
-        a.set_ylabel("MSE (dB)")
-        a.grid(alpha=0.3)
-        _clip_db(a)
+        _label(a, f"{c}, κ_t = {r0.get('kappa_t')}, SNR {r0.get('snr_db'):g} dB, Rayleigh", "κ_r", "MSE (dB)",
+               clip=True)
     ax[0][0].legend(fontsize=7)
     return _save(fig, path)
 
@@ -150,12 +153,8 @@ def plot_mimo(rows, path, setting=None):
                 xs, ys = _series(rows, "snr_db", metric, antennas=na, csi=c, method=m)
                 if xs.size:
                     a.plot(xs, ys, label=LABELS[m], ms=4, **_STYLE[m])
-            a.set_title(_cfg_label(na, c))
-            a.set_xlabel("SNR (dB)")
-            a.set_ylabel("NMSE (dB)" if metric == "nmse_db" else "cosine similarity")
-            if metric == "nmse_db":
-                _clip_db(a)
-            a.grid(alpha=0.3)
+            _label(a, _cfg_label(na, c), "SNR (dB)", "NMSE (dB)" if metric == "nmse_db" else "cosine similarity",
+                   clip=metric == "nmse_db")
     ax[0][0].legend(fontsize=7)
     return _save(fig, path)
 
@@ -172,10 +171,7 @@ def plot_swissroll(rows, path, setting=None):
             if xs.size:
                 a.plot(xs, ys, label=LABELS[m], ms=4, **_STYLE[m])
         a.axhline(0.99, color="0.7", lw=0.8)
-        a.set_title(f"swiss roll, SNR {s:g} dB")
-        a.set_xlabel("quantiser bits")
-        a.set_ylabel("cosine similarity")
-        a.grid(alpha=0.3)
+        _label(a, f"swiss roll, SNR {s:g} dB", "quantiser bits", "cosine similarity")
     ax[0][0].legend(fontsize=7)
     return _save(fig, path)
 
@@ -217,10 +213,8 @@ def plot_shaping(rows, path, setting=None):
             es = np.array([r.get("ci", 0.0) for r in rs])
             a.errorbar(xs, ys, yerr=es if es.any() else None, label=_SHAPE_LABELS[m], ms=4, capsize=2,
                        **_STYLE[m])
-        a.set_title(f"{c}, {nz} noise ({'Gauss-Hermite' if nz == 'gaussian' else 'Monte Carlo, 95 % CI'})")
-        a.set_xlabel("SNR (dB)")
-        a.set_ylabel("MI (bit/symbol)")
-        a.grid(alpha=0.3)
+        method = "Gauss-Hermite" if nz == "gaussian" else "Monte Carlo, 95 % CI"
+        _label(a, f"{c}, {nz} noise ({method})", "SNR (dB)", "MI (bit/symbol)")
     ax[0][0].legend(fontsize=7)
     return _save(fig, path)
 
