@@ -12,7 +12,8 @@ from gnuradio import blocks, digital, gr
 from gnuradio import ddpm
 from gnuradio.ddpm.core import constellations
 from gnuradio.ddpm.core import shaping
-from gnuradio.ddpm.core.ccdm import CCDM, quantise_pmf
+from gnuradio.ddpm.core import metrics as M
+from gnuradio.ddpm.core.ccdm import CCDM, entropy_bits, quantise_pmf
 from gnuradio.ddpm.modelfile.lookup import find_model
 
 
@@ -506,3 +507,66 @@ def test_real_roundtrip_at_two_snrs(snr_db):
     data = whole_block_bytes(k, 1, seed=13)
     out, _, _, dm = run_roundtrip(None, 256, data, input_type=1, model=REAL_MODEL, shaper_kw=kw, dem_kw=kw)
     assert np.array_equal(out, data) and dm.block_errors() == 0
+
+
+# ------------------------------------------------------------------------- PMF sources
+@pytest.mark.parametrize("source", ["uniform", "ddpm", "mb", "ba"])
+def test_each_pmf_source_round_trips_bytes_and_publishes_its_figures(source):
+    """Every pmf_source: the PMF against an independent computation, H(P), expected MI <= log2(1 + SNR), the rate
+    loss H(P) - k/n, the message keys, and a lossless byte round trip shaper -> decisions -> dematcher."""
+    snr, n = 10.0, 256
+    probe = ddpm.shaper(model="qam16", snr_db=snr, n=n, pmf_source=source)
+    p = probe.pmf()
+    pts = constellations.qam(16)
+    if source == "uniform":
+        np.testing.assert_allclose(p, np.full(16, 1 / 16))
+    elif source == "ddpm":                      # a DDPM trained on uniform symbols: uniform up to sampling error
+        assert np.max(np.abs(p - 1 / 16)) < 0.02
+    elif source == "mb":                        # lambda by brute force on a grid, MI by Gauss-Hermite
+        grid = np.linspace(0.0, 3.0, 301)
+        mis = [M.mi_gauss_hermite(pts, shaping.maxwell_boltzmann_pmf(pts, lam), snr_db=snr, order=24)
+               for lam in grid]
+        np.testing.assert_allclose(p, shaping.maxwell_boltzmann_pmf(pts, grid[int(np.argmax(mis))]), atol=2e-3)
+    else:                                       # Blahut-Arimoto: at least the MB MI (AWGN)
+        assert M.mi_gauss_hermite(pts, p, snr_db=snr) >= M.mi_gauss_hermite(
+            pts, shaping.mb_pmf_for_snr(pts, snr)[0], snr_db=snr) - 1e-3
+    assert probe.entropy() == pytest.approx(entropy_bits(p))
+    assert 0 < probe.expected_mi() <= math.log2(1 + 10 ** (snr / 10))
+    assert probe.expected_mi() == pytest.approx(M.mi_gauss_hermite(pts, p, snr_db=snr), abs=2e-3)
+    assert probe.rate_loss() == pytest.approx(probe.entropy() - probe.rate(), abs=1e-12) and probe.rate_loss() > 0
+    assert probe.pmf_source() == source
+    data = whole_block_bytes(probe.bits_per_block(), seed=3)
+    out, sym, sh, dm = run_roundtrip(None, n, data, shaper_kw={"pmf_source": source, "snr_db": snr},
+                                     dem_kw={"pmf": list(p)})
+    np.testing.assert_array_equal(out, data)
+
+
+def test_pmf_message_carries_entropy_mi_and_rate_loss():
+    sh = ddpm.shaper(model="qam16", snr_db=10.0, n=64, pmf_source="mb")
+    d = sh._latest_shape().msg
+    for key, want in (("entropy", sh.entropy()), ("mi", sh.expected_mi()), ("rate_loss", sh.rate_loss())):
+        assert pmt.to_double(pmt.dict_ref(d, pmt.intern(key), pmt.PMT_NIL)) == pytest.approx(want)
+
+
+def test_mb_source_follows_the_snr_and_bad_source_is_rejected():
+    sh = ddpm.shaper(model="qam16", snr_db=5.0, n=256, pmf_source="mb")
+    h5 = sh.entropy()
+    sh.set_snr_db(20.0)
+    assert sh.entropy() > h5                    # less shaping at high SNR
+    with pytest.raises(ValueError, match="pmf_source"):
+        ddpm.shaper(model="qam16", pmf_source="best")
+    with pytest.raises(ValueError, match="ba_noise"):
+        ddpm.shaper(model="qam16", pmf_source="ba", ba_noise="cauchy")
+
+
+def test_ba_source_with_a_capture():
+    """A capture of a transmitter whose quantiser clips the outer points: the BA PMF is a valid PMF for it, its
+    expected MI is computed on the captured channel, and no worse than uniform on it."""
+    from gnuradio.ddpm.core import capacity
+    from gnuradio.ddpm.core.channel import apply_impairments
+    pts = constellations.qam(16)
+    tx = np.random.default_rng(1).integers(0, 16, 4000)
+    rx, h = apply_impairments(pts[tx], snr_db=80.0, quant_bits=3, full_scale=1.0, seed=2)
+    sh = ddpm.shaper(model="qam16", snr_db=10.0, n=256, pmf_source="ba", capture=(tx, rx / h))
+    cen, w = capacity.capture_centres(tx, rx / h, pts)
+    assert sh.expected_mi() >= capacity.shaped_mi(pts, None, 10.0, centres=cen, centre_weights=w) - 1e-4

@@ -265,9 +265,10 @@ def resolve_constellation(model, constellation=None, need_pmf=True, threads=1):
 
 
 # ------------------------------------------------------------------------------------- PMT message format
-def composition_to_pmt(pmf, counts, snr_db=None, scale=None):
-    """PMT dict {"pmf": f64vector [M], "counts": s64vector [M], "n": long[, "snr_db": double][, "scale": double]}
-    that the shaper publishes and tags, and the dematcher accepts. Needs the gnuradio pmt module."""
+def composition_to_pmt(pmf, counts, snr_db=None, scale=None, **extra):
+    """PMT dict {"pmf": f64vector [M], "counts": s64vector [M], "n": long[, "snr_db": double][, "scale": double]
+    [, any extra key: double]} that the shaper publishes and tags, and the dematcher accepts (extra keys, e.g.
+    entropy, mi, rate_loss, are information only). Needs the gnuradio pmt module."""
     import pmt
     d = pmt.make_dict()
     d = pmt.dict_add(d, pmt.intern("pmf"), pmt.init_f64vector(len(pmf), [float(v) for v in pmf]))
@@ -277,6 +278,8 @@ def composition_to_pmt(pmf, counts, snr_db=None, scale=None):
         d = pmt.dict_add(d, pmt.intern("snr_db"), pmt.from_double(float(snr_db)))
     if scale is not None:
         d = pmt.dict_add(d, pmt.intern("scale"), pmt.from_double(float(scale)))
+    for k, v in extra.items():
+        d = pmt.dict_add(d, pmt.intern(k), pmt.from_double(float(v)))
     return d
 
 
