@@ -285,35 +285,59 @@ def swissroll_snapshots(snrs, bits, full_scale, n, seed, every=10):
     return res
 
 
-def run_shaping(point, seed, threads=1):
-    """Experiment ``shaping``: mutual information of shaped QAM vs SNR.
+def cheap_transmitter(s, rng, phase_noise_deg=3.0):
+    """The "cheap transmitter" of docs/shaping.md (case C of the learned-hardware notes without IQ imbalance): a
+    Rapp PA (p = 2, saturation at 1.0 x the input RMS) with Saleh-form AM/PM (5 degrees at the 16-QAM peak) and a
+    residual phase error N(0, phase_noise_deg^2) per symbol, then a gain back to unit average power.
+    s: complex [N] unit-power symbols; rng: numpy Generator. Returns complex128 [N]."""
+    r = np.abs(s)
+    amp = r / (1.0 + r ** 4) ** 0.25                        # Rapp, p = 2, A_sat = 1
+    r_pk2 = 1.8                                            # 16-QAM peak power
+    phi = np.deg2rad(5.0) * (1 + r_pk2) / r_pk2 * r ** 2 / (1 + r ** 2)
+    phi = phi + np.deg2rad(phase_noise_deg) * rng.standard_normal(s.shape[0])
+    y = amp * np.exp(1j * (np.angle(s) + phi))
+    return y / math.sqrt(float(np.mean(np.abs(y) ** 2)))
 
-    point keys: order, snr_db, mc_samples, points_per_symbol. PMFs: uniform, Maxwell-Boltzmann with the lambda
-    that maximises the Gaussian-noise MI at this SNR (``shaping.mb_optimal_lambda``; the same lambda is used
-    under Laplacian noise), and the DDPM shaper's PMF (``shaping.ddpm_pmf`` of the shipped model, kernel).
-    MI: Gauss-Hermite (Gaussian noise, ci = 0) and exact-likelihood Monte Carlo with its 95 % CI (Laplacian),
-    SNR = Es/N0 with Es under each PMF (same average power). Rows also hold the capacity log2(1 + SNR).
+
+def run_shaping(point, seed, threads=1):
+    """Experiment ``shaping``: mutual information of shaped QAM vs SNR, as the gap to capacity log2(1 + SNR).
+
+    point keys: order, snr_db, points_per_symbol, block_lengths (CCDM n for the net rates), capture (symbols in
+    the hardware capture). Channels: "gaussian" and "laplacian" noise, and "hardware": a capture of
+    :func:`cheap_transmitter` (k-means centres per symbol) followed by Gaussian noise. PMFs: uniform; "ddpm" (the
+    shipped model's regenerated-symbol histogram, ``shaping.ddpm_pmf``); "mb" (Maxwell-Boltzmann, lambda optimal for
+    Gaussian noise at this SNR); "ba" (Blahut-Arimoto for that very channel, ``capacity.shaped_capacity``).
+    Every PMF is sent at unit average power (SNR = Es/N0 with Es under the PMF). MI by numerical integration of
+    the channel's law (``capacity.shaped_mi``; the hardware channel is a known Gaussian mixture), so ci = 0.
+    Net rate at block length n: MI - (H(P) - k/n), the CCDM rate loss of the PMF's n-type (uniform needs no DM).
     """
+    from gnuradio.ddpm.core import capacity
+    from gnuradio.ddpm.core.ccdm import CCDM, entropy_bits, quantise_pmf
     from gnuradio.ddpm.core.shaping import ddpm_pmf
-    from gnuradio.ddpm.core.ccdm import entropy_bits
     m, snr = int(point["order"]), float(point["snr_db"])
     points = constellations.qam(m)
     lam, _ = shaping.mb_optimal_lambda(points, snr)
-    pmfs = {"uniform": (np.full(m, 1.0 / m), 0.0), "mb": (shaping.maxwell_boltzmann_pmf(points, lam), lam),
-            "ddpm": (ddpm_pmf(f"qam{m}", snr, points_per_symbol=int(point["points_per_symbol"]),
-                              seed=_subseed(seed, 6) % 2 ** 31, threads=threads), None)}
+    rng = point_rng(seed, 8)
+    tx = rng.integers(0, m, int(point["capture"]))
+    cen, wts = capacity.capture_centres(tx, cheap_transmitter(points[tx], rng), points, per_symbol=8)
+    channels = {"gaussian": dict(noise="gaussian"), "laplacian": dict(noise="laplacian"),
+                "hardware": dict(noise="gaussian", centres=cen, centre_weights=wts)}
+    fixed = {"uniform": np.full(m, 1.0 / m), "mb": shaping.maxwell_boltzmann_pmf(points, lam),
+             "ddpm": ddpm_pmf(f"qam{m}", snr, points_per_symbol=int(point["points_per_symbol"]),
+                              seed=_subseed(seed, 6) % 2 ** 31, threads=threads)}
     base = {"constellation": f"qam{m}", "snr_db": snr}
     cap = metrics.capacity_awgn(snr)
     rows = []
-    for noise in ("gaussian", "laplacian"):
-        rows.append({**base, "noise": noise, "method": "capacity", "mi": cap, "ci": 0.0, "seed": int(seed)})
-        for k, (pmf, lm) in pmfs.items():
-            if noise == "gaussian":
-                mi, ci = metrics.mi_gauss_hermite(points, pmf, snr_db=snr), 0.0
-            else:
-                mi, ci = metrics.mi_awgn_discrete(points, pmf, snr_db=snr, noise="laplacian",
-                                                  n_samples=int(point["mc_samples"]), seed=_subseed(seed, 7))
-            rows.append({**base, "noise": noise, "method": k, "mi": mi, "ci": ci,
-                         **({} if lm is None else {"lam": lm}), "entropy": entropy_bits(pmf),
-                         "n": int(point["mc_samples"]) if ci else 0, "seed": int(seed)})
+    for noise, kw in channels.items():
+        rows.append({**base, "noise": noise, "method": "capacity", "mi": cap, "gap": 0.0, "ci": 0.0,
+                     "seed": int(seed)})
+        pmfs = dict(fixed, ba=capacity.shaped_capacity(points, snr, **kw)[0])
+        for k, pmf in pmfs.items():
+            mi = capacity.shaped_mi(points, pmf, snr, **kw)
+            row = {**base, "noise": noise, "method": k, "mi": mi, "gap": cap - mi, "ci": 0.0,
+                   "entropy": entropy_bits(pmf), "n": 0, "seed": int(seed), **({"lam": lam} if k == "mb" else {})}
+            for n in point["block_lengths"]:
+                loss = 0.0 if k == "uniform" else entropy_bits(pmf) - CCDM(quantise_pmf(pmf, int(n))).rate
+                row[f"net_{int(n)}"] = mi - loss
+            rows.append(row)
     return rows

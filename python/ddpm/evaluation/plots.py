@@ -19,9 +19,10 @@ _STYLE = {"raw": dict(color="0.5", ls=":", marker="x"), "ddpm_paper": dict(color
           "dnn": dict(color="C3", ls="--", marker="v"), "mmse_ml": dict(color="k", ls="-", marker="."),
           "mmse": dict(color="k", ls="-", marker="."), "closed_form": dict(color="k", ls="--", marker=None),
           "capacity": dict(color="k", ls="-", marker=None), "uniform": dict(color="0.5", ls=":", marker="x"),
-          "mb": dict(color="C3", ls="--", marker="v"), "ddpm": dict(color="C0", marker="o")}
-_SHAPE_LABELS = {"capacity": "capacity log2(1+SNR)", "uniform": "uniform QAM", "mb": "Maxwell-Boltzmann (opt. λ)",
-                 "ddpm": "DDPM shaper"}
+          "mb": dict(color="C3", ls="--", marker="v"), "ddpm": dict(color="C0", marker="o"),
+          "ba": dict(color="C2", ls="-.", marker="^")}
+_SHAPE_LABELS = {"uniform": "uniform QAM", "mb": "Maxwell-Boltzmann (opt. λ)", "ddpm": "DDPM shaper",
+                 "ba": "Blahut-Arimoto"}
 
 
 def _plt():
@@ -200,21 +201,15 @@ def plot_snapshots(snaps, path, setting=None):
 
 
 def plot_shaping(rows, path, setting=None):
-    """MI vs SNR: panels (constellation, noise); lines capacity, uniform, MB, DDPM; MC CI as error bars."""
+    """Gap to capacity vs SNR: panels (constellation, channel); lines uniform, DDPM, MB, Blahut-Arimoto."""
     plt = _plt()
     fig, ax, panels = _constellation_noise_panels(plt, rows)
     for a, c, nz in panels:
-        for m in ("capacity", "uniform", "mb", "ddpm"):
-            rs = sorted(_sel(rows, constellation=c, noise=nz, method=m), key=lambda r: r["snr_db"])
-            if not rs:
-                continue
-            xs = np.array([r["snr_db"] for r in rs])
-            ys = np.array([r["mi"] for r in rs])
-            es = np.array([r.get("ci", 0.0) for r in rs])
-            a.errorbar(xs, ys, yerr=es if es.any() else None, label=_SHAPE_LABELS[m], ms=4, capsize=2,
-                       **_STYLE[m])
-        method = "Gauss-Hermite" if nz == "gaussian" else "Monte Carlo, 95 % CI"
-        _label(a, f"{c}, {nz} noise ({method})", "SNR (dB)", "MI (bit/symbol)")
+        for m in ("uniform", "ddpm", "mb", "ba"):
+            xs, ys = _series(rows, "snr_db", "gap", constellation=c, noise=nz, method=m)
+            if xs.size:
+                a.plot(xs, ys, label=_SHAPE_LABELS[m], ms=4, **_STYLE[m])
+        _label(a, f"{c}, {nz}", "SNR (dB)", "log2(1+SNR) - MI (bit/symbol)")
     ax[0][0].legend(fontsize=7)
     return _save(fig, path)
 
@@ -252,27 +247,19 @@ def tables(name, rows):
         out.append(_table(rows, ["snr_db", "method"], "quant_bits", "mse_db", "{:.1f}") + "\n")
     elif name == "shaping":
         for nz in _uniq(rows, "noise"):
-            out.append(f"**MI (bit/symbol), {nz} noise** (columns: SNR in dB"
-                       + ("; ± is the 95 % CI of the Monte Carlo" if nz != "gaussian" else "") + ")\n")
             rs = _sel(rows, noise=nz)
-            if nz == "gaussian":
-                out.append(_table(rs, ["constellation", "method"], "snr_db", "mi", "{:.3f}") + "\n")
-            else:
-                rs2 = [dict(r, mi_ci=f"{r['mi']:.3f} ± {r.get('ci', 0):.3f}") for r in rs]
-                cols = list(dict.fromkeys(r["snr_db"] for r in rs2))
-                lines = {}
-                for r in rs2:
-                    lines.setdefault((r["constellation"], r["method"]), {})[r["snr_db"]] = r["mi_ci"]
-                t = ["| constellation | method | " + " | ".join(f"{c:g}" for c in cols) + " |",
-                     "|" + "---|" * (2 + len(cols))]
-                for (c, m), v in lines.items():
-                    t.append(f"| {c} | {m} | " + " | ".join(v.get(x, "–") for x in cols) + " |")
-                out.append("\n".join(t) + "\n")
-        lam = _sel(rows, noise="gaussian", method="mb")
-        if lam:
-            out.append("**Maxwell-Boltzmann λ\\* and PMF entropies (bits)**\n")
-            ent = [dict(r, method=f"H({r['method']})") for r in rows if r.get("noise") == "gaussian"
-                   and "entropy" in r and math.isfinite(r["entropy"])]
-            lamr = [dict(r, method="λ*", entropy=r["lam"]) for r in lam]
-            out.append(_table(ent + lamr, ["constellation", "method"], "snr_db", "entropy", "{:.3f}") + "\n")
+            out.append(f"**Gap to capacity log2(1+SNR) (bit/symbol), {nz}** (columns: SNR in dB)\n")
+            out.append(_table(rs, ["constellation", "method"], "snr_db", "gap", "{:.3f}") + "\n")
+            nets = sorted(k for k in (rs[0].keys() if rs else []) if k.startswith("net_"))
+            nets = sorted({k for r in rs for k in r if k.startswith("net_")}, key=lambda k: int(k[4:]))
+            for k in nets:
+                out.append(f"**Net rate after the CCDM loss at n = {k[4:]} (bit/symbol), {nz}** "
+                           "(columns: SNR in dB; uniform needs no matcher)\n")
+                out.append(_table([r for r in rs if k in r], ["constellation", "method"], "snr_db", k, "{:.3f}")
+                           + "\n")
+        ent = [dict(r, method=f"H({r['method']}), {r['noise']}") for r in rows
+               if "entropy" in r and math.isfinite(r["entropy"]) and r["method"] in ("ddpm", "mb", "ba")]
+        if ent:
+            out.append("**PMF entropies (bits)**\n")
+            out.append(_table(ent, ["constellation", "method"], "snr_db", "entropy", "{:.3f}") + "\n")
     return "\n".join(out)

@@ -134,11 +134,13 @@ EXPERIMENTS = {
                                  prototypes=256, dictionary=8192)}},
         _swissroll_points, lambda r, p, c: _plots().plot_swissroll(r, p, c), ("swissroll",)),
     "shaping": Experiment(
-        "shaping", "Mutual information vs SNR: DDPM-shaped, Maxwell-Boltzmann, uniform QAM, capacity",
+        "shaping", "Shaping gap to capacity vs SNR: uniform, DDPM, Maxwell-Boltzmann, Blahut-Arimoto; AWGN, Laplacian, "
+        "hardware; net rate after CCDM loss",
         ex.run_shaping,
-        {"quick": {"orders": [16], "snrs": [0.0, 10.0], "common": dict(mc_samples=20000, points_per_symbol=128)},
-         "full": {"orders": [16, 64], "snrs": _grid(-10, 20, 5),
-                  "common": dict(mc_samples=100000, points_per_symbol=512)}},
+        {"quick": {"orders": [16], "snrs": [10.0],
+                   "common": dict(points_per_symbol=128, capture=4000, block_lengths=[256, 1024, 4096])},
+         "full": {"orders": [16, 64], "snrs": _grid(0, 20, 5),
+                  "common": dict(points_per_symbol=512, capture=20000, block_lengths=[256, 1024, 4096])}},
         _shaping_points, lambda r, p, c: _plots().plot_shaping(r, p, c), ("qam16", "qam64")),
 }
 
