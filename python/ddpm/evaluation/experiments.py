@@ -303,8 +303,8 @@ def run_shaping(point, seed, threads=1):
     """Experiment ``shaping``: mutual information of shaped QAM vs SNR, as the gap to capacity log2(1 + SNR).
 
     point keys: order, snr_db, points_per_symbol, block_lengths (CCDM n for the net rates), capture (symbols in
-    the hardware capture). Channels: "gaussian" and "laplacian" noise, and "hardware": a capture of
-    :func:`cheap_transmitter` (k-means centres per symbol) followed by Gaussian noise. PMFs: uniform; "ddpm" (the
+    the hardware capture). Channels: "gaussian" and "laplacian" noise, and (16-QAM) "hardware": a capture of
+    :func:`cheap_transmitter` (4 k-means centres per symbol) followed by Gaussian noise. PMFs: uniform; "ddpm" (the
     shipped model's regenerated-symbol histogram, ``shaping.ddpm_pmf``); "mb" (Maxwell-Boltzmann, lambda optimal for
     Gaussian noise at this SNR); "ba" (Blahut-Arimoto for that very channel, ``capacity.shaped_capacity``).
     Every PMF is sent at unit average power (SNR = Es/N0 with Es under the PMF). MI by numerical integration of
@@ -317,11 +317,12 @@ def run_shaping(point, seed, threads=1):
     m, snr = int(point["order"]), float(point["snr_db"])
     points = constellations.qam(m)
     lam, _ = shaping.mb_optimal_lambda(points, snr)
-    rng = point_rng(seed, 8)
-    tx = rng.integers(0, m, int(point["capture"]))
-    cen, wts = capacity.capture_centres(tx, cheap_transmitter(points[tx], rng), points, per_symbol=8)
-    channels = {"gaussian": dict(noise="gaussian"), "laplacian": dict(noise="laplacian"),
-                "hardware": dict(noise="gaussian", centres=cen, centre_weights=wts)}
+    channels = {"gaussian": dict(noise="gaussian"), "laplacian": dict(noise="laplacian")}
+    if m == 16:                                            # the transmitter model is calibrated for 16-QAM
+        rng = point_rng(seed, 8)
+        tx = rng.integers(0, m, int(point["capture"]))
+        cen, wts = capacity.capture_centres(tx, cheap_transmitter(points[tx], rng), points, per_symbol=4)
+        channels["hardware"] = dict(noise="gaussian", centres=cen, centre_weights=wts)
     fixed = {"uniform": np.full(m, 1.0 / m), "mb": shaping.maxwell_boltzmann_pmf(points, lam),
              "ddpm": ddpm_pmf(f"qam{m}", snr, points_per_symbol=int(point["points_per_symbol"]),
                               seed=_subseed(seed, 6) % 2 ** 31, threads=threads)}
