@@ -42,15 +42,14 @@ bool channel_state::is_channel_key(const pmt::pmt_t& k)
 bool channel_state::has_snr() const { return !std::isnan(d_snr_db); }
 
 namespace {
-//! a real number PMT (integer, uint64 or real) as a double; false for anything else, complex included
+//! a real number PMT (long or real) as a double; false for anything else: complex, uint64 (which passes
+//! pmt::is_number() but not pmt::to_double(); docs/tags.md), not a number
 bool real_value(const pmt::pmt_t& v, double& out)
 {
     try {
-        if (pmt::is_complex(v) || !pmt::is_number(v))
+        if (pmt::is_complex(v) || !pmt::is_number(v) || pmt::is_uint64(v))
             return false;
-        if (pmt::is_uint64(v))
-            out = static_cast<double>(pmt::to_uint64(v));
-        else if (pmt::is_integer(v))
+        if (pmt::is_integer(v))
             out = static_cast<double>(pmt::to_long(v));
         else if (pmt::is_real(v))
             out = pmt::to_double(v);

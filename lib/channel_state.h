@@ -36,8 +36,9 @@ public:
      * channel key and \p value is not a valid value for it: not a number PMT (symbol, vector, list,
      * ...), non-finite, a complex number for a real key (snr_db, kappa_t, kappa_r, power, antennas,
      * h_norm2), h with |h|^2 not a positive normal float (h = 0, |h| < 1.1e-19 or > 1.8e19), power
-     * outside [1e-20, 1e20], kappa < 0, h_norm2 < 0, antennas not an integer in 1..1024. Integer
-     * (long, uint64) and real PMTs are numbers; h may be real or complex. Other keys are not channel
+     * outside [1e-20, 1e20], kappa < 0, h_norm2 < 0, antennas not an integer in 1..1024, a uint64
+     * PMT (docs/tags.md: a wrong type). Long and real PMTs are numbers; h may be real or complex. Other
+     * keys are not channel
      * state: nothing changes and the result is true. Never throws.
      */
     bool apply(const pmt::pmt_t& key, const pmt::pmt_t& value);
