@@ -25,6 +25,7 @@ namespace ddpm {
 class denoiser_cc_impl : public denoiser_cc
 {
 private:
+    friend struct denoiser_cc_test_access; // lib/qa_denoiser_cc.cc: injects a kernel failure
     // configuration (protected by d_setlock)
     std::string d_path;
     model::sptr d_model;
