@@ -121,11 +121,11 @@ class link_metrics(gr.sync_block):
         ok = np.isfinite(ref) & np.isfinite(rx)
         self._n_total += ref.shape[0]
         self._n_nonfinite += int(ref.shape[0] - np.count_nonzero(ok))
+        self._cache = None     # the counters changed even when every pair was non-finite
         ref, rx = ref[ok], rx[ok]
         n = ref.shape[0]
         if n == 0:
             return
-        self._cache = None
         if self._window:
             w = self._window
             if n >= w:
