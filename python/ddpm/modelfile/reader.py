@@ -80,7 +80,10 @@ def load_model(path):
     try:
         m = native_model.load(path)
     except ModelError as e:
-        raise ModelFormatError(str(e)) from None
+        msg = str(e)
+        if path not in msg:   # the message always names the file, even if the C++ one does not
+            msg = f"{path}: {msg or 'rejected by the C++ model reader (no message)'}"
+        raise ModelFormatError(msg) from None
     depth = int(m.depth)
     weights = {}
     for l in range(depth):
