@@ -79,7 +79,7 @@ def test_dematcher_survives_wrapped_counts_in_a_message_and_a_tag():
         dm.to_basic_block()._post(pmt.intern("pmf"), d)
         tb.start()
         deadline = time.monotonic() + 30
-        while dm.blocks() < 200 and time.monotonic() < deadline:
+        while len(snk.data()) < 200 * c.k // 8 and time.monotonic() < deadline:
             time.sleep(0.01)
         tb.stop(); tb.wait()
         print("blocks", dm.blocks(), "errors", dm.block_errors(), "bytes", len(snk.data()))
@@ -236,3 +236,42 @@ def test_an_exception_in_link_metrics_work_is_logged_and_the_stream_goes_on(capf
     run_tb(tb)
     assert "injected fault" in "".join(capfd.readouterr())
     assert 0 < lm.n_samples() < 20_000
+
+
+# ----------------------------------------------------------------- the documented bound on n, in GRC too
+@pytest.mark.parametrize("block_id", ["ddpm_shaper", "ddpm_ccdm_dematcher"])
+def test_grc_asserts_bound_the_block_length(block_id):
+    paths = [p for p in os.environ.get("GRC_BLOCKS_PATH", "").split(os.pathsep) if p]
+    assert any(os.path.exists(os.path.join(p, f"{block_id}.block.yml")) for p in paths), \
+        "GRC_BLOCKS_PATH lacks the gr-ddpm blocks: source scripts/env.sh first"
+    from gnuradio.grc.core.platform import Platform
+    platform = Platform(name="gr-ddpm n bound", prefs=gr.prefs(), version=gr.version(),
+                        version_parts=(gr.major_version(), gr.api_version(), gr.minor_version()))
+    platform.build_library()
+
+    def errors(value):
+        fg = platform.make_flow_graph()
+        b = fg.new_block(block_id)
+        b.params["id"].set_value("blk")
+        b.params["n"].set_value(value)
+        fg.rewrite()
+        fg.validate()
+        return [m for m in b.get_error_messages() if "Assertion" in m]
+
+    assert not errors("1") and not errors(str(MAX_BLOCK_LENGTH))
+    assert errors("0") and errors(str(MAX_BLOCK_LENGTH + 1)) and errors(str(2**31))
+
+
+def test_one_block_at_the_bound_is_encoded_and_decoded_quickly():
+    """The worst case the bound allows (n = MAX_BLOCK_LENGTH, a large alphabet so that k is near log2(n!)):
+    measured < 0.1 s per encode or decode on one core; asserted with a 20x margin for loaded CI machines."""
+    import time
+    c = CCDM(quantise_pmf(np.ones(4096), MAX_BLOCK_LENGTH))
+    bits = np.random.default_rng(0).integers(0, 2, c.k).astype(np.uint8)
+    t0 = time.perf_counter()
+    sym = c.encode(bits)
+    t1 = time.perf_counter()
+    dec, ok = c.decode_best_effort(sym)
+    t2 = time.perf_counter()
+    assert ok and np.array_equal(dec, bits)
+    assert t1 - t0 < 2.0 and t2 - t1 < 2.0, (t1 - t0, t2 - t1)
