@@ -15,7 +15,8 @@ from gnuradio.ddpm.modelfile.reader import Model, ModelFormatError, load_model
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = os.path.join(ROOT, "tests", "fixtures", "tiny_h8_d2_t10.onnx")
-FAST = dict(deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = dict(deadline=None, derandomize=True, database=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 # ------------------------------------------------------------------------------------------ model reader
