@@ -49,7 +49,7 @@ if [ "$WHAT" = tsan ] || [ "$WHAT" = all ]; then
     if ! up_to_date "$BIN" "${SRCS[@]}" "$ROOT"/lib/*.h "$ROOT"/lib/*.inc "$ROOT"/include/gnuradio/ddpm/*.h; then
         "$CXX" "${COMMON[@]}" -fsanitize=thread -Wno-unknown-pragmas -Wno-psabi -Wno-unknown-warning-option -I"$ROOT/lib" \
             -DDDPM_MODEL_INSTALL_DIR="\"$ROOT/models\"" \
-            "${SRCS[@]}" -lgnuradio-runtime -lgnuradio-pmt -lspdlog -lfmt -lonnx_proto -lprotobuf -lpthread \
+            "${SRCS[@]}" -lgnuradio-runtime -lgnuradio-pmt -lboost_thread -lspdlog -lfmt -lonnx_proto -lprotobuf -lpthread \
             -o "$BIN.tmp"
         mv "$BIN.tmp" "$BIN"
     fi

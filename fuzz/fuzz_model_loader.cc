@@ -28,6 +28,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <string>
 
@@ -47,6 +48,9 @@ const char* const DOCUMENTED[] = {
     "bad initializer '",
     "non-finite value in initializer '",
     "file too large", // docs/model-format.md: "refuses files larger than 256 MiB"
+    "duplicate metadata key '",
+    "duplicate initializer '",
+    "model too large for the kernel",
 };
 
 const char NAME[] = "fuzz-input.onnx";
@@ -69,7 +73,11 @@ void check_model(const gr::ddpm::model& m)
     double prev = 1.0;
     for (int t = 0; t < T; t++) {
         const double b = m.betas()[t], ab = m.alpha_bar()[t], l = m.levels()[t];
-        if (!(b > 0 && b < 1) || !std::isfinite(l) || !(ab <= prev) || !(ab >= 0))
+        // the strict schedule of docs/model-format.md: beta a float32 in (0, 1), abar strictly decreasing
+        // in (0, 1), abar and the level normal float32 numbers
+        const float fmin = std::numeric_limits<float>::min();
+        if (!(b > 0 && b < 1) || !std::isfinite(l) || !(ab < prev) || !(ab > 0) || !(float(b) < 1.0f) ||
+            !(float(b) >= fmin) || !(float(ab) >= fmin) || !std::isfinite(float(l)) || !(float(l) >= fmin))
             finding("accepted bad schedule", "t=" + std::to_string(t));
         prev = ab;
     }
@@ -87,8 +95,19 @@ void check_model(const gr::ddpm::model& m)
     if (!m.constellation().empty() &&
         (size_t(1) << m.bits_per_symbol()) != m.constellation().size())
         finding("constellation size disagrees with bits_per_symbol", "");
-    if (!(m.power_scale() > 0) || !std::isfinite(m.power_scale()))
+    if (!(m.power_scale() >= 1e-18 && m.power_scale() <= 1e18))
         finding("accepted bad power_scale", "");
+    if (m.constellation().size() == 1)
+        finding("accepted a 1-point constellation", "");
+    for (const auto& c : m.constellation())
+        if (!(std::fabs(c.real()) <= 1e18f && std::fabs(c.imag()) <= 1e18f))
+            finding("accepted a constellation coordinate beyond 1e18", "");
+    {
+        const uint64_t Hp = (uint64_t(H) + 7) / 8 * 8;
+        if (uint64_t(D) * Hp * (uint64_t(T) + Hp + 1) + 4 * Hp > (uint64_t(1) << 26) ||
+            uint64_t(D) * Hp * Hp > (uint64_t(1) << 22))
+            finding("accepted a model too large for the kernel", "");
+    }
     for (double nv : { -1.0, 0.0, 1e-6, 0.1, 1.0, 1e9, double(NAN), double(INFINITY) }) {
         int k = m.start_step(nv);
         if (k < 0 || k >= T)

@@ -2,7 +2,8 @@
 
 Seeds: the shipped models (models/*.onnx), the committed tiny fixtures (tests/fixtures/*.onnx), every malformed
 variant of tests/fixtures/ddpm_fixtures.py (the kernel engineer's generator, reused), and small valid models
-at the edges of the format (H = D = T = 1, no constellation, float_data, 2-point constellation).
+at the edges of the format (H = D = T = 1, no constellation, float_data, 2-point constellation), and one small
+file per model-file defect of the reliability issue (defect_seeds).
 
 Usage: .venv/bin/python fuzz/seed_corpus.py OUT_DIR [--small]
   --small: leave out the shipped models (~300 kB each), for the short run in the test suite.
@@ -45,7 +46,61 @@ def seeds(small=False):
     meta["ddpm.constellation"] = "[[-1.0, 0.0], [1.0, 0.0]]"
     meta["ddpm.bits_per_symbol"] = "1"
     out.append(("edge_bpsk", F.build(F.random_weights(2, 1, 3), meta, check=False).SerializeToString()))
+    out += defect_seeds(F)
     return out
+
+
+def defect_seeds(F):
+    """Small files of the defects of the reliability issue (docs/reliability.md, "Guarantees"): each is one
+    mutation away from the boundary the stricter reader checks."""
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    H, D, T = 4, 1, 5
+    good = F.sigmoid_betas(T)
+
+    def make(name, change=None, betas=None, post=None):
+        b = good if betas is None else np.asarray(betas, np.float64)
+        meta = F.metadata(H, D, b)
+        meta.update(change or {})
+        m = F.build(F.random_weights(H, D, len(b), seed=1), meta, check=False)
+        if post:
+            post(m)
+        return ("defect_" + name, m.SerializeToString())
+
+    def dup_init(m):
+        m.graph.initializer.append(numpy_helper.from_array(np.zeros(H, np.float32), "layers.0.bias"))
+
+    def dup_key(m):
+        p = m.metadata_props.add()
+        p.key, p.value = "ddpm.T", str(T)
+
+    def ext(m):
+        t = numpy_helper.from_array(np.zeros(2, np.float32), "unused")
+        t.ClearField("raw_data")
+        t.data_location = onnx.TensorProto.EXTERNAL
+        e = t.external_data.add()
+        e.key, e.value = "location", "w.bin"
+        m.graph.initializer.append(t)
+
+    return [
+        make("power_scale_1e-50", {"ddpm.power_scale": "1e-50"}),
+        make("power_scale_1e50", {"ddpm.power_scale": "1e50"}),
+        make("power_scale_1e18", {"ddpm.power_scale": "1e18"}),
+        make("beta_denormal", betas=np.r_[5e-324, good[1:]]),
+        make("beta_one_minus_ulp", betas=np.r_[good[:-1], 1.0 - 2.0 ** -53]),
+        make("abar_underflow", betas=np.full(400, 0.9)),
+        make("dup_initializer", post=dup_init),
+        make("dup_key", post=dup_key),
+        make("external_unused", post=ext),
+        make("hidden_underscore", {"ddpm.hidden": "0_4"}),
+        make("hidden_space", {"ddpm.hidden": " 4"}),
+        make("T_2e6", {"ddpm.T": "2000000"}),
+        make("one_point", {"ddpm.constellation": "[[1.0, 0.0]]", "ddpm.bits_per_symbol": "0"}),
+        make("coord_1e39", {"ddpm.constellation": "[[1e39, 0.0], [-1.0, 0.0]]", "ddpm.bits_per_symbol": "1"}),
+        make("hidden_4097", {"ddpm.hidden": "4097"}),
+    ]
 
 
 def main(argv=None):

@@ -41,25 +41,55 @@ bool channel_state::is_channel_key(const pmt::pmt_t& k)
 
 bool channel_state::has_snr() const { return !std::isnan(d_snr_db); }
 
+namespace {
+//! a real number PMT (long or real) as a double; false for anything else: complex, uint64 (which passes
+//! pmt::is_number() but not pmt::to_double(); docs/tags.md), not a number
+bool real_value(const pmt::pmt_t& v, double& out)
+{
+    try {
+        if (pmt::is_complex(v) || !pmt::is_number(v) || pmt::is_uint64(v))
+            return false;
+        if (pmt::is_integer(v))
+            out = static_cast<double>(pmt::to_long(v));
+        else if (pmt::is_real(v))
+            out = pmt::to_double(v);
+        else
+            return false;
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+} // namespace
+
 bool channel_state::apply(const pmt::pmt_t& key, const pmt::pmt_t& value)
 {
     if (!is_channel_key(key))
         return true;
-    if (!pmt::is_number(value))
-        return false;
     try {
         if (pmt::eqv(key, KEY_H)) {
-            const std::complex<double> hd = pmt::to_complex(value);
+            std::complex<double> hd;
+            double r;
+            if (pmt::is_complex(value))
+                hd = pmt::to_complex(value);
+            else if (real_value(value, r))
+                hd = std::complex<double>(r, 0.0);
+            else
+                return false;
             const gr_complex h(static_cast<float>(hd.real()), static_cast<float>(hd.imag()));
-            if (!std::isfinite(h.real()) || !std::isfinite(h.imag()))
+            // |h|^2 must be a positive normal float: the equaliser divides by h in float
+            const float h2 = std::norm(h);
+            if (!std::isfinite(h.real()) || !std::isfinite(h.imag()) || !std::isfinite(h2) ||
+                !(h2 >= std::numeric_limits<float>::min()))
                 return false;
             d_h = h;
             return true;
         }
-        const double v =
-            pmt::is_complex(value) ? pmt::to_complex(value).real() : pmt::to_double(value);
+        double v;
+        if (!real_value(value, v)) // complex values for the real keys are invalid, not cut to their real part
+            return false;
         return apply_real(key, v);
-    } catch (...) { // a number PMT the converters do not take (e.g. pmt::from_uint64)
+    } catch (...) { // never throws
         return false;
     }
 }
@@ -71,7 +101,7 @@ bool channel_state::apply_real(const pmt::pmt_t& k, double v)
     if (pmt::eqv(k, KEY_SNR)) {
         d_snr_db = v;
     } else if (pmt::eqv(k, KEY_P)) {
-        if (!(v > 0.0))
+        if (!(v >= MIN_POWER && v <= MAX_POWER))
             return false;
         d_power = v;
     } else if (pmt::eqv(k, KEY_NT)) {

@@ -28,13 +28,18 @@ public:
     //! Whether \p key is one of the channel keys of docs/tags.md.
     static bool is_channel_key(const pmt::pmt_t& key);
 
+    //! bounds of the "power" tag (docs/tags.md): sqrt(p) |h| and its inverse stay normal floats
+    static constexpr double MIN_POWER = 1e-20, MAX_POWER = 1e20;
+
     /*!
      * Apply the tag \p key = \p value. Returns false, leaving the state unchanged, when \p key is a
-     * channel key and \p value is not a valid value for it: not a number PMT, a number the PMT
-     * converters do not take (e.g. pmt::from_uint64), non-finite, or out of bounds (power <= 0,
-     * kappa < 0, h_norm2 < 0, antennas not an integer in 1..1024). A complex value for a real key
-     * counts by its real part. Other keys are not channel state: nothing changes and the result is
-     * true. Never throws.
+     * channel key and \p value is not a valid value for it: not a number PMT (symbol, vector, list,
+     * ...), non-finite, a complex number for a real key (snr_db, kappa_t, kappa_r, power, antennas,
+     * h_norm2), h with |h|^2 not a positive normal float (h = 0, |h| < 1.1e-19 or > 1.8e19), power
+     * outside [1e-20, 1e20], kappa < 0, h_norm2 < 0, antennas not an integer in 1..1024, a uint64
+     * PMT (docs/tags.md: a wrong type). Long and real PMTs are numbers; h may be real or complex. Other
+     * keys are not channel
+     * state: nothing changes and the result is true. Never throws.
      */
     bool apply(const pmt::pmt_t& key, const pmt::pmt_t& value);
 

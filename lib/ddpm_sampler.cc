@@ -21,9 +21,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -61,6 +64,10 @@ int hw_threads()
 
 struct ddpm_sampler::impl {
     model::sptr m;
+    std::mutex call_mutex;             //!< serialises sample(), eps(), set_threads(), set_isa()
+    std::atomic<bool> cancel{ false }; //!< set by cancel(): running chains stop at their next step
+    std::atomic<bool> abort_call{ false }; //!< this call only: cfg.interrupted() returned true
+    const std::function<bool()>* poll = nullptr; //!< cfg.interrupted of the call in progress (caller only)
     int threads = 0;
     isa_kind isa = isa_kind::GENERIC;
     detail::net_fn net = detail::net_tile_generic;
@@ -142,14 +149,33 @@ struct ddpm_sampler::impl {
 
     float* worker_scratch(int k) { return scratch[size_t(k)]->p; }
 
-    //! run every lane's chain to its end; chains are aligned at their end (a shorter one waits)
-    void run_chains(tile_lanes& L, float* scr) const
+    bool cancelled() const
+    {
+        return cancel.load(std::memory_order_relaxed) || abort_call.load(std::memory_order_relaxed);
+    }
+    //! cancelled(), and on the calling thread (worker 0) also cfg.interrupted()
+    bool stop_requested(int worker)
+    {
+        if (cancelled())
+            return true;
+        if (worker == 0 && poll && *poll && (*poll)()) {
+            abort_call.store(true);
+            return true;
+        }
+        return false;
+    }
+
+    //! run every lane's chain to its end; chains are aligned at their end (a shorter one waits).
+    //! Returns false, leaving the lanes part-way, when cancel() was called.
+    bool run_chains(tile_lanes& L, float* scr, int worker)
     {
         alignas(64) float xt[2 * TILE];
         alignas(64) float et[2 * TILE];
         alignas(64) int32_t tt[TILE];
         const int J = L.J;
         for (int j = 0; j < J; j++) {
+            if (stop_requested(worker))
+                return false;
             // step of each lane at iteration j; idle lanes copy a live t
             int32_t tlive = -1;
             bool uniform = true;
@@ -188,6 +214,7 @@ struct ddpm_sampler::impl {
                 L.xi[b] = ni;
             }
         }
+        return true;
     }
 
     void ensure_scratch(int nw)
@@ -203,18 +230,20 @@ struct ddpm_sampler::impl {
         const int nw = nworkers(ntiles);
         ensure_scratch(nw);
         if (nw == 1) {
-            for (size_t i = 0; i < ntiles; i++)
+            for (size_t i = 0; i < ntiles && !stop_requested(0); i++)
                 job(i, 0);
             return;
         }
         std::atomic<size_t> next(0);
+        std::atomic<int> finished(0);
         auto worker = [&](int k) {
             for (;;) {
                 size_t i = next.fetch_add(1, std::memory_order_relaxed);
-                if (i >= ntiles)
+                if (i >= ntiles || stop_requested(k))
                     break;
                 job(i, k);
             }
+            finished.fetch_add(1);
         };
         std::vector<std::thread> pool;
         pool.reserve(size_t(nw - 1));
@@ -225,6 +254,11 @@ struct ddpm_sampler::impl {
             // no more threads available: the started workers and this thread share all tiles anyway
         }
         worker(0);
+        // the calling thread keeps polling cfg.interrupted while the other workers finish
+        while (poll && *poll && finished.load() < int(pool.size()) + 1 && !cancelled()) {
+            stop_requested(0);
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
         for (auto& th : pool)
             th.join();
     }
@@ -253,12 +287,16 @@ ddpm_sampler::ddpm_sampler(model::sptr m, int threads) : d_impl(new impl)
 ddpm_sampler::~ddpm_sampler() = default;
 
 const model::sptr& ddpm_sampler::get_model() const { return d_impl->m; }
+void ddpm_sampler::cancel() { d_impl->cancel.store(true); }
+void ddpm_sampler::clear_cancel() { d_impl->cancel.store(false); }
+bool ddpm_sampler::cancelled() const { return d_impl->cancel.load(); }
 int ddpm_sampler::threads() const { return d_impl->threads; }
 void ddpm_sampler::set_threads(int threads)
 {
     if (threads < 0)
         throw std::invalid_argument("ddpm_sampler: threads must be >= 0 (0 = all cores), got " +
                                     std::to_string(threads));
+    std::lock_guard<std::mutex> lock(d_impl->call_mutex);
     d_impl->threads = threads;
 }
 
@@ -278,6 +316,7 @@ void ddpm_sampler::set_isa(const std::string& isa)
 {
     const bool avx512 = detail::cpu_has_avx512();
     const bool avx2 = detail::cpu_has_avx2();
+    std::lock_guard<std::mutex> lock(d_impl->call_mutex);
     std::string want = isa;
     if (want == "auto")
         want = avx512 ? "avx512" : (avx2 ? "avx2" : "generic");
@@ -305,6 +344,9 @@ bool ddpm_sampler::cpu_has_avx2() { return detail::cpu_has_avx2(); }
 void ddpm_sampler::eps(const float* x, const int64_t* t, float* out, size_t n)
 {
     impl& I = *d_impl;
+    std::lock_guard<std::mutex> lock(I.call_mutex);
+    I.abort_call.store(false);
+    I.poll = nullptr;
     const int T = I.P.T;
     for (size_t i = 0; i < n; i++)
         if (t[i] < 0 || t[i] >= T)
@@ -330,12 +372,16 @@ void ddpm_sampler::eps(const float* x, const int64_t* t, float* out, size_t n)
                 tt[b] = tt[0];
             }
         }
+        if (I.stop_requested(k))
+            return;
         I.net(I.P, xt, tt, uniform, et, I.worker_scratch(k));
         for (size_t b = 0; b < cnt; b++) {
             out[2 * (i0 + b)] = et[b];
             out[2 * (i0 + b) + 1] = et[TILE + b];
         }
     });
+    if (I.cancelled())
+        throw sampler_cancelled("ddpm_sampler::eps: cancelled");
 }
 
 size_t ddpm_sampler::sample(const gr_complex* in,
@@ -346,6 +392,13 @@ size_t ddpm_sampler::sample(const gr_complex* in,
                             const sampler_config& cfg)
 {
     impl& I = *d_impl;
+    std::lock_guard<std::mutex> lock(I.call_mutex);
+    I.abort_call.store(false);
+    I.poll = &cfg.interrupted;
+    struct poll_reset {
+        impl& I;
+        ~poll_reset() { I.poll = nullptr; }
+    } poll_guard{ I };
     const model& M = *I.m;
     const int T = M.T();
     const auto& ab = M.alpha_bar();
@@ -390,11 +443,35 @@ size_t ddpm_sampler::sample(const gr_complex* in,
         if (kstar[i] < 0)
             out[i] = gr_complex(0.0f, 0.0f);
 
-    // 3. the chain of every start step in use (step_plan.cc)
+    // 3. the chain of every start step in use (step_plan.cc). A DDPM chain from k is the tail of the
+    //    chain from the largest k in use (its coefficients depend on t only): one table, O(T) memory
+    //    however many start steps are in use.
     std::vector<step_plan> sched(static_cast<size_t>(T));
-    for (int k = 0; k < T; k++)
-        if (count_k[size_t(k)])
-            sched[size_t(k)] = make_step_plan(beta, ab, cfg, k);
+    std::vector<const sched_step*> chain(static_cast<size_t>(T), nullptr);
+    std::vector<int> chain_len(static_cast<size_t>(T), 0);
+    step_plan full;
+    if (cfg.type != sampler_type::DDIM) {
+        int kmax = -1;
+        for (int k = T - 1; k >= 0 && kmax < 0; k--)
+            if (count_k[size_t(k)])
+                kmax = k;
+        if (kmax >= 0)
+            full = make_step_plan(beta, ab, cfg, kmax);
+        for (int k = 0; k <= kmax; k++)
+            if (count_k[size_t(k)]) {
+                sched[size_t(k)].k_start = k;
+                sched[size_t(k)].scaled_start = full.scaled_start;
+                chain[size_t(k)] = full.steps.data() + (kmax - k);
+                chain_len[size_t(k)] = k + 1;
+            }
+    } else {
+        for (int k = 0; k < T; k++)
+            if (count_k[size_t(k)]) {
+                sched[size_t(k)] = make_step_plan(beta, ab, cfg, k);
+                chain[size_t(k)] = sched[size_t(k)].steps.data();
+                chain_len[size_t(k)] = int(sched[size_t(k)].steps.size());
+            }
+    }
 
     // 4. tiles over the sorted samples
     const size_t ntiles = (nact + TILE - 1) / TILE;
@@ -416,8 +493,8 @@ size_t ddpm_sampler::sample(const gr_complex* in,
             const size_t i = order[i0 + b];
             const step_plan& p = sched[size_t(kstar[i])];
             L.idx[b] = i;
-            L.ls[b] = p.steps.data();
-            L.len[b] = int(p.steps.size());
+            L.ls[b] = chain[size_t(kstar[i])];
+            L.len[b] = chain_len[size_t(kstar[i])];
             L.key[b] = rng::sample_key(seed, first_index + uint64_t(i));
             L.xr[b] = in[i].real();
             L.xi[b] = in[i].imag();
@@ -425,10 +502,13 @@ size_t ddpm_sampler::sample(const gr_complex* in,
                         L.xr[b], L.xi[b]);
             L.J = std::max(L.J, L.len[b]);
         }
-        I.run_chains(L, I.worker_scratch(wk));
+        if (!I.run_chains(L, I.worker_scratch(wk), wk))
+            return;
         for (size_t b = 0; b < cnt; b++)
             out[L.idx[b]] = gr_complex(float(L.xr[b]), float(L.xi[b]));
     });
+    if (I.cancelled())
+        throw sampler_cancelled("ddpm_sampler::sample: cancelled");
     return nonfinite;
 }
 

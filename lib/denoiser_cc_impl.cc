@@ -13,6 +13,8 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <typeinfo>
+#include <boost/thread/thread.hpp>
 
 namespace gr {
 namespace ddpm {
@@ -33,6 +35,8 @@ const char* source_name(int s)
     }
 }
 using clock_type = std::chrono::steady_clock;
+//! upper bound of batch (docs/denoiser.md): keeps the scheduler's buffers and the per-call scratch bounded
+constexpr int MAX_BATCH = 1 << 20;
 double seconds_since(clock_type::time_point t0)
 {
     return std::chrono::duration<double>(clock_type::now() - t0).count();
@@ -80,8 +84,8 @@ void denoiser_cc_impl::check_snr(double snr_db)
 
 void denoiser_cc_impl::check_block(int batch, int threads, int equalize, int output)
 {
-    if (batch < 1)
-        throw std::invalid_argument("denoiser_cc: batch must be >= 1, got " +
+    if (batch < 1 || batch > MAX_BATCH)
+        throw std::invalid_argument("denoiser_cc: batch must be in 1..1048576 (2^20), got " +
                                     std::to_string(batch));
     if (threads < 0)
         throw std::invalid_argument("denoiser_cc: threads must be >= 0 (0 = all cores), got " +
@@ -149,12 +153,29 @@ denoiser_cc_impl::denoiser_cc_impl(const std::string& model,
     d_cfg.stochastic = true;
     d_cfg.top_up = false;
     d_cfg.seed = seed;
+    // top_block::stop() interrupts the block's thread: the kernel polls for it between network steps
+    d_cfg.interrupted = [] { return boost::this_thread::interruption_requested(); };
 
     // Ask for whole batches (a hint: a shorter tail still flows at the end of a stream).
     set_alignment(std::max(1, batch));
 }
 
 denoiser_cc_impl::~denoiser_cc_impl() {}
+
+bool denoiser_cc_impl::start()
+{
+    d_kernel->clear_cancel();
+    return sync_block::start();
+}
+
+bool denoiser_cc_impl::stop()
+{
+    // GNU Radio calls stop() on the block's thread after its last work(); top_block::stop() itself
+    // interrupts that thread, which d_cfg.interrupted reports to the kernel. cancel() (an atomic flag, no
+    // lock) also covers a stop() called from another thread while work() runs.
+    d_kernel->cancel();
+    return sync_block::stop();
+}
 
 // ---------------------------------------------------------------- setters / getters
 // A setter takes d_setlock, which work() holds for a whole call: every batch sees one parameter
@@ -324,6 +345,8 @@ void denoiser_cc_impl::to_model_units(size_t n)
 //    the network are zeroed. One warning each for non-finite inputs and overflowing ones.
 void denoiser_cc_impl::run_kernel(size_t n)
 {
+    for (size_t i = 0; i < n; i++)
+        d_bad[i] = !std::isfinite(d_x[i].real()) || !std::isfinite(d_x[i].imag());
     const auto t_kernel = clock_type::now();
     const size_t nonfinite =
         d_kernel->sample(d_x.data(), d_nv.data(), d_y.data(), n, nitems_written(0), d_cfg);
@@ -342,6 +365,7 @@ void denoiser_cc_impl::run_kernel(size_t n)
     for (size_t i = 0; i < n; i++) {
         if (!std::isfinite(d_y[i].real()) || !std::isfinite(d_y[i].imag())) {
             d_y[i] = gr_complex(0.0f, 0.0f);
+            d_bad[i] = 1;
             overflow++;
         }
     }
@@ -366,6 +390,10 @@ void denoiser_cc_impl::write_output(gr_complex* out, size_t n) const
     }
     const auto& c = d_model->constellation();
     for (size_t i = 0; i < n; i++) {
+        if (d_bad[i]) { // non-finite input or overflow: 0, as for denoised output (docs/denoiser.md)
+            out[i] = gr_complex(0.0f, 0.0f);
+            continue;
+        }
         float best = std::numeric_limits<float>::infinity();
         size_t k = 0;
         for (size_t j = 0; j < c.size(); j++) {
@@ -379,13 +407,42 @@ void denoiser_cc_impl::write_output(gr_complex* out, size_t n) const
     }
 }
 
+// No exception leaves work(): a cancelled kernel call (stop()) produces nothing; any other failure is
+// logged once per kind and the call's items come out as 0, so the stream goes on (docs/reliability.md).
 int denoiser_cc_impl::work(int noutput_items,
                            gr_vector_const_void_star& input_items,
                            gr_vector_void_star& output_items)
 {
-    const auto t_work = clock_type::now();
     const gr_complex* in = static_cast<const gr_complex*>(input_items[0]);
     gr_complex* out = static_cast<gr_complex*>(output_items[0]);
+    std::string kind, what;
+    try {
+        return do_work(noutput_items, in, out);
+    } catch (const kernel::sampler_cancelled&) {
+        return 0; // stop(): nothing consumed, nothing produced
+    } catch (const std::exception& e) {
+        kind = typeid(e).name();
+        what = e.what();
+    } catch (...) {
+        kind = "unknown";
+        what = "an exception of unknown type";
+    }
+    try {
+        std::fill(out, out + noutput_items, gr_complex(0.0f, 0.0f));
+        if (d_warned_errors.insert(kind).second)
+            d_logger->error("work() failed between items {} and {}: {}; those items are output as 0 "
+                            "and the stream goes on (this error is shown once per kind)",
+                            nitems_read(0),
+                            nitems_read(0) + uint64_t(noutput_items),
+                            what);
+    } catch (...) {
+    }
+    return noutput_items;
+}
+
+int denoiser_cc_impl::do_work(int noutput_items, const gr_complex* in, gr_complex* out)
+{
+    const auto t_work = clock_type::now();
     const size_t n = static_cast<size_t>(noutput_items);
 
     gr::thread::scoped_lock l(d_setlock); // one parameter set for the whole call
@@ -394,6 +451,7 @@ int denoiser_cc_impl::work(int noutput_items,
         d_y.resize(n);
         d_nv.resize(n);
         d_src.resize(n);
+        d_bad.resize(n);
     }
     if (equalise(in, n))
         estimate_noise(n);

@@ -15,6 +15,8 @@
 #include <gnuradio/ddpm/model.h>
 #include <pmt/pmt.h>
 #include <atomic>
+#include <set>
+#include <string>
 #include <vector>
 
 namespace gr {
@@ -23,6 +25,7 @@ namespace ddpm {
 class denoiser_cc_impl : public denoiser_cc
 {
 private:
+    friend struct denoiser_cc_test_access; // lib/qa_denoiser_cc.cc: injects a kernel failure
     // configuration (protected by d_setlock)
     std::string d_path;
     model::sptr d_model;
@@ -41,6 +44,7 @@ private:
     std::vector<gr_complex> d_x, d_y;
     std::vector<float> d_nv;
     std::vector<uint8_t> d_src; // per-sample noise source (for estimation)
+    std::vector<uint8_t> d_bad; // per-sample: non-finite input or network overflow -> output 0
 
     // statistics / debugging
     std::atomic<double> d_last_nv;
@@ -51,6 +55,7 @@ private:
     bool d_warned_tag;
     bool d_warned_nonfinite; // one log line for non-finite input samples
     bool d_warned_overflow;  // one log line for finite input too large for the network
+    std::set<std::string> d_warned_errors; // kinds of exception already logged by work()
 
     static void check_sampler(int sampler);
     static void check_steps(int steps);
@@ -66,6 +71,7 @@ private:
     void to_model_units(size_t n);
     void run_kernel(size_t n);
     void write_output(gr_complex* out, size_t n) const;
+    int do_work(int noutput_items, const gr_complex* in, gr_complex* out);
 
 public:
     denoiser_cc_impl(const std::string& model,
@@ -93,6 +99,11 @@ public:
     double kernel_throughput() const override;
     double last_noise_var() const override { return d_last_nv.load(); }
     std::string noise_source() const override;
+
+    //! Clears the kernel's cancel flag (a stopped flowgraph can be started again).
+    bool start() override;
+    //! Cancels the kernel call in progress, so that work() returns within one network step.
+    bool stop() override;
 
     int work(int noutput_items,
              gr_vector_const_void_star& input_items,

@@ -7,6 +7,8 @@
 
 #include "impairment_injector_cc_impl.h"
 #include <gnuradio/io_signature.h>
+#include <algorithm>
+#include <typeinfo>
 #include <cmath>
 #include <limits>
 #include <mutex>
@@ -269,9 +271,39 @@ DDPM_INJ_SETTER(int, antennas)
 DDPM_INJ_SETTER(int, csi)
 #undef DDPM_INJ_SETTER
 
+// No exception leaves work(): a failure is logged once per kind and the call's items come out as 0, so the
+// stream goes on (docs/reliability.md, "Guarantees").
 int impairment_injector_cc_impl::work(int noutput_items,
                                       gr_vector_const_void_star& input_items,
                                       gr_vector_void_star& output_items)
+{
+    std::string kind, what;
+    try {
+        return do_work(noutput_items, input_items, output_items);
+    } catch (const std::exception& e) {
+        kind = typeid(e).name();
+        what = e.what();
+    } catch (...) {
+        kind = "unknown";
+        what = "an exception of unknown type";
+    }
+    try {
+        auto out = static_cast<gr_complex*>(output_items[0]);
+        std::fill(out, out + noutput_items, gr_complex(0.0f, 0.0f));
+        if (d_warned_errors.insert(kind).second)
+            d_logger->error("work() failed between items {} and {}: {}; those items are output as 0 "
+                            "and the stream goes on (this error is shown once per kind)",
+                            nitems_read(0),
+                            nitems_read(0) + uint64_t(noutput_items),
+                            what);
+    } catch (...) {
+    }
+    return noutput_items;
+}
+
+int impairment_injector_cc_impl::do_work(int noutput_items,
+                                         gr_vector_const_void_star& input_items,
+                                         gr_vector_void_star& output_items)
 {
     gr::thread::scoped_lock guard(d_setlock);
 

@@ -10,6 +10,8 @@
 
 #include "rng.h"
 #include <gnuradio/ddpm/impairment_injector_cc.h>
+#include <set>
+#include <string>
 #include <pmt/pmt.h>
 #include <cstdint>
 
@@ -59,6 +61,10 @@ private:
     bool d_kr_tag_pending;   // ... "kappa_r"
     bool d_power_tag_pending; // ... "power"
     bool d_warned_nonfinite = false; // one log line for non-finite input samples
+    std::set<std::string> d_warned_errors; // kinds of exception already logged by work()
+    int do_work(int noutput_items,
+                gr_vector_const_void_star& input_items,
+                gr_vector_void_star& output_items);
     const pmt::pmt_t d_key_h;
     const pmt::pmt_t d_key_snr_db;
     const pmt::pmt_t d_key_kappa_t;

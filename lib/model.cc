@@ -5,23 +5,32 @@
  */
 // gr-ddpm model reader (docs/model-format.md, version 1) on Debian's libonnx protobuf classes.
 //
-// Safety: the file size is capped (256 MiB) before anything is read, the protobuf is parsed from a bounded
-// buffer (ParseFromArray), and every initializer's declared shape is checked against the bytes actually
-// present before any element is copied, so a malformed file cannot make the reader run past a buffer or
-// allocate without bound.
+// Safety: only regular files are opened (a FIFO or device would block or never end), the read is capped at
+// 256 MiB + 1 bytes whatever stat() said (a file may grow while it is read), the protobuf is parsed from a
+// bounded buffer (ParseFromArray), and every initializer's declared shape is checked against the bytes
+// actually present before any element is copied, so a malformed file cannot make the reader run past a
+// buffer, block, or allocate without bound.
+//
+// Strictness (docs/model-format.md, "Errors"): duplicate metadata keys and duplicate initializer names are
+// rejected, external data is rejected anywhere, integers are plain decimal digits, every value is checked in
+// the type it is used in (float32 for power_scale, constellation, levels and sampler coefficients), and the
+// sizes have upper bounds (T, hidden, depth, and the kernel's padded layout).
 
 #include <gnuradio/ddpm/model.h>
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
+#include <fcntl.h>
 #include <limits>
+#include <set>
 #include <sstream>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace gr {
 namespace ddpm {
@@ -29,9 +38,19 @@ namespace ddpm {
 namespace {
 
 constexpr size_t MAX_FILE_BYTES = size_t(256) << 20; // 256 MiB
-constexpr long MAX_HIDDEN = 65536;
+constexpr long MAX_HIDDEN = 4096;
 constexpr long MAX_DEPTH = 1024;
 constexpr long MAX_T = 1000000;
+// the sampling kernel pads H to a multiple of 8 (lib/kernel_impl.h, RB)
+constexpr uint64_t PAD = 8;
+// packed network in floats: D (Hp (T + Hp + 1)) + 4 Hp <= 2^26 floats = 256 MiB per sampler
+constexpr uint64_t MAX_PACKED_FLOATS = uint64_t(1) << 26;
+// hidden-layer weights D Hp^2 <= 2^22 floats: bounds the time of one network step (stop() latency)
+constexpr uint64_t MAX_STEP_WEIGHTS = uint64_t(1) << 22;
+// power_scale range: ps, ps^2 and 1/ps are normal float32 numbers
+constexpr double MIN_POWER_SCALE = 1e-18, MAX_POWER_SCALE = 1e18;
+// constellation coordinates: |c| <= 1e18 so that squared distances are finite in float32
+constexpr double MAX_COORD = 1e18;
 
 // ---- a minimal JSON reader for (nested) arrays of numbers ----
 struct json_numbers {
@@ -117,28 +136,36 @@ struct json_numbers {
     }
 };
 
+// plain decimal digits only (no sign, space, underscore, exponent); at most 18 digits
 bool parse_long(const std::string& s, long& v)
 {
-    if (s.empty() || s.size() > 32)
+    if (s.empty() || s.size() > 18)
         return false;
-    char* e = nullptr;
-    errno = 0;
-    v = std::strtol(s.c_str(), &e, 10);
-    while (*e == ' ')
-        ++e;
-    return errno == 0 && *e == 0 && !std::isspace((unsigned char)s[0]);
+    for (char c : s)
+        if (c < '0' || c > '9')
+            return false;
+    v = std::strtol(s.c_str(), nullptr, 10);
+    return true;
 }
 
+// a JSON-style number: no leading/trailing space, no hex, inf or nan
 bool parse_double(const std::string& s, double& v)
 {
     if (s.empty() || s.size() > 64)
         return false;
+    for (char c : s)
+        if (!(std::isdigit((unsigned char)c) || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'))
+            return false;
     char* e = nullptr;
     errno = 0;
     v = std::strtod(s.c_str(), &e);
-    while (*e == ' ')
-        ++e;
-    return *e == 0 && std::isfinite(v) && !std::isspace((unsigned char)s[0]);
+    return *e == 0 && std::isfinite(v);
+}
+
+bool float32_normal(double v)
+{
+    const float f = float(v);
+    return std::isfinite(f) && std::fabs(f) >= std::numeric_limits<float>::min();
 }
 
 std::string shape_str(const std::vector<int64_t>& d)
@@ -174,6 +201,37 @@ struct model_parser {
             fail("bad metadata '" + key + "': '" + s.substr(0, 40) + "' (expected an integer in [" +
                  std::to_string(lo) + ", " + std::to_string(hi) + "])");
         return v;
+    }
+
+    /*!
+     * The schedule in the types the sampler uses it: every beta_t in (0, 1) also in float32, abar_t in
+     * (0, 1) strictly decreasing and a normal float32, levels (1 - abar)/abar finite positive float32 and
+     * strictly increasing, and the DDPM update coefficients A = 1/sqrt(alpha_t),
+     * B = -beta_t/(sqrt(1 - abar_t) sqrt(alpha_t)), S = sqrt(beta_t) finite in float32 (DDIM's are then
+     * bounded by 1/sqrt(abar_min)).
+     */
+    void check_schedule(const model& m) const
+    {
+        const auto& b = m.d_betas;
+        const auto& ab = m.d_alpha_bar;
+        const auto& L = m.d_level;
+        auto bad = [&](size_t t, const std::string& why) {
+            fail("bad metadata 'ddpm.betas': at t = " + std::to_string(t) + ", " + why);
+        };
+        for (size_t t = 0; t < b.size(); t++) {
+            const float bf = float(b[t]);
+            if (!(bf > 0.0f && bf < 1.0f) || !float32_normal(b[t]))
+                bad(t, "beta is not in (0, 1) as a normal float32");
+            if (!(ab[t] > 0.0 && ab[t] < 1.0) || (t > 0 && !(ab[t] < ab[t - 1])))
+                bad(t, "alpha_bar is not in (0, 1) and strictly decreasing");
+            if (!float32_normal(ab[t]) || !float32_normal(L[t]) || (t > 0 && !(L[t] > L[t - 1])))
+                bad(t, "alpha_bar or level (1 - alpha_bar)/alpha_bar is not a normal float32");
+            const double sa = std::sqrt(1.0 - b[t]);
+            const double A = 1.0 / sa, B = -b[t] / std::sqrt(1.0 - ab[t]) / sa, S = std::sqrt(b[t]);
+            if (!float32_normal(A) || !float32_normal(B) || !float32_normal(S) ||
+                !float32_normal(1.0 / std::sqrt(ab[t])))
+                bad(t, "a sampler coefficient is not finite in float32");
+        }
     }
 
     // Copy initializer \p iname of shape \p shape into \p out, with every check of docs/model-format.md.
@@ -234,14 +292,27 @@ struct model_parser {
         std::shared_ptr<model> m(new model());
         m->d_path = name;
         for (const auto& kv : mp.metadata_props())
-            m->d_metadata.emplace(kv.key(), kv.value()); // first occurrence wins
+            if (!m->d_metadata.emplace(kv.key(), kv.value()).second)
+                fail("duplicate metadata key '" + kv.key().substr(0, 60) + "'");
+        {
+            // every initializer, also those this reader does not use: unique names, no external data
+            std::set<std::string> names;
+            for (const auto& init : mp.graph().initializer()) {
+                if (!names.insert(init.name()).second)
+                    fail("duplicate initializer '" + init.name().substr(0, 60) + "'");
+                if (init.data_location() == onnx::TensorProto::EXTERNAL || init.external_data_size() > 0)
+                    fail("bad initializer '" + init.name().substr(0, 60) +
+                         "': external data is not supported");
+            }
+        }
 
         // format version and architecture first: later checks only mean something for version 1
         {
             const std::string& v = meta(*m, "ddpm.format_version");
             long fv;
             if (!parse_long(v, fv))
-                fail("bad metadata 'ddpm.format_version': '" + v.substr(0, 40) + "' is not an integer");
+                fail("bad metadata 'ddpm.format_version': '" + v.substr(0, 40) +
+                     "' is not an integer (plain decimal digits)");
             if (fv != 1)
                 fail("unsupported format version " + std::to_string(fv) + " (this reader knows 1)");
         }
@@ -260,27 +331,25 @@ struct model_parser {
         m->d_T = int(meta_long(*m, "ddpm.T", 1, MAX_T));
         meta_long(*m, "ddpm.opset", 1, 1000);
         {
-            // any integer, as the Python reader accepts (seeds may exceed a long)
+            // plain decimal digits (at most 64: seeds may exceed a long); informational only
             const std::string& v = meta(*m, "ddpm.train_seed");
-            size_t b = v.find_first_not_of(" \t\n\r"), e = v.find_last_not_of(" \t\n\r");
-            bool ok = b != std::string::npos && e - b < 64;
-            if (ok) {
-                size_t i = b + ((v[b] == '+' || v[b] == '-') ? 1 : 0);
-                ok = i <= e;
-                for (; ok && i <= e; i++)
-                    ok = std::isdigit((unsigned char)v[i]) != 0;
-            }
+            bool ok = !v.empty() && v.size() <= 64;
+            for (size_t i = 0; ok && i < v.size(); i++)
+                ok = v[i] >= '0' && v[i] <= '9';
             if (!ok)
-                fail("bad metadata 'ddpm.train_seed': '" + v.substr(0, 40) + "' is not an integer");
+                fail("bad metadata 'ddpm.train_seed': '" + v.substr(0, 40) +
+                     "' is not an integer (plain decimal digits)");
         }
         m->d_dataset = meta(*m, "ddpm.dataset");
 
         {
             const std::string& s = meta(*m, "ddpm.power_scale");
             double ps;
-            if (!parse_double(s, ps) || !(ps > 0))
+            // used in float32 (ps, ps^2, 1/ps): the range keeps all three normal float32 numbers
+            if (!parse_double(s, ps) || !(ps >= MIN_POWER_SCALE && ps <= MAX_POWER_SCALE) ||
+                !float32_normal(ps * ps) || !float32_normal(1.0 / ps))
                 fail("bad metadata 'ddpm.power_scale': '" + s.substr(0, 40) +
-                     "' (expected a positive number)");
+                     "' (expected a number in [1e-18, 1e18], used in float32)");
             m->d_power_scale = ps;
         }
 
@@ -306,6 +375,7 @@ struct model_parser {
                 m->d_alpha_bar[t] = ab;
                 m->d_level[t] = (1.0 - ab) / ab;
             }
+            check_schedule(*m);
         }
 
         auto cit = m->d_metadata.find("ddpm.constellation");
@@ -315,7 +385,14 @@ struct model_parser {
             if (!j.pairs(pts) || !j.done() || pts.empty())
                 fail("bad metadata 'ddpm.constellation': not a JSON array of [I, Q] pairs");
             size_t M = pts.size() / 2;
-            long bps = meta_long(*m, "ddpm.bits_per_symbol", 0, 30);
+            if (M < 2)
+                fail("bad metadata 'ddpm.constellation': " + std::to_string(M) +
+                     " point (at least 2 needed)");
+            for (double v : pts)
+                if (!(std::fabs(v) <= MAX_COORD))
+                    fail("bad metadata 'ddpm.constellation': a coordinate exceeds 1e18 in magnitude "
+                         "(used in float32)");
+            long bps = meta_long(*m, "ddpm.bits_per_symbol", 1, 30);
             if ((size_t(1) << bps) != M)
                 fail("bad metadata 'ddpm.bits_per_symbol': " + std::to_string(bps) +
                      " bits but the constellation has " + std::to_string(M) + " points");
@@ -326,6 +403,18 @@ struct model_parser {
         }
 
         const int H = m->d_hidden, D = m->d_depth, T = m->d_T;
+        {
+            // the sampling kernel's padded layout, before any weight is copied (docs/model-format.md)
+            const uint64_t Hp = (uint64_t(H) + PAD - 1) / PAD * PAD;
+            const uint64_t packed = uint64_t(D) * Hp * (uint64_t(T) + Hp + 1) + 4 * Hp;
+            if (packed > MAX_PACKED_FLOATS)
+                fail("model too large for the kernel: depth x padded hidden x (T + padded hidden + 1) = " +
+                     std::to_string(packed) + " floats (limit 2^26 = 67108864, 256 MiB)");
+            if (uint64_t(D) * Hp * Hp > MAX_STEP_WEIGHTS)
+                fail("model too large for the kernel: depth x padded hidden^2 = " +
+                     std::to_string(uint64_t(D) * Hp * Hp) +
+                     " weights per step (limit 2^22 = 4194304)");
+        }
         const onnx::GraphProto& g = mp.graph();
         m->d_w.resize(D);
         m->d_b.resize(D);
@@ -345,22 +434,48 @@ struct model_parser {
 model::sptr model::load(const std::string& path)
 {
     model_parser p{ path };
+    if (path.find('\0') != std::string::npos)
+        throw model_error(path.substr(0, path.find('\0')) +
+                          ": cannot open: the path contains a NUL byte");
+    // only a regular file: a FIFO, socket or device would block every reader or never end
     struct stat st;
     if (::stat(path.c_str(), &st) != 0)
         p.fail(std::string("cannot open: ") + std::strerror(errno));
     if (S_ISDIR(st.st_mode))
         p.fail("cannot open: is a directory");
-    if (size_t(st.st_size) > MAX_FILE_BYTES)
+    if (!S_ISREG(st.st_mode))
+        p.fail("cannot open: not a regular file (a FIFO, socket or device)");
+    if (uint64_t(st.st_size) > MAX_FILE_BYTES)
         p.fail("file too large (" + std::to_string(st.st_size) + " bytes, limit 256 MiB)");
-    std::ifstream f(path, std::ios::binary);
-    if (!f)
+    // O_NONBLOCK: if the path was swapped for a FIFO after stat(), open() does not wait for a writer
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         p.fail(std::string("cannot open: ") + std::strerror(errno));
-    // read at most the cap + 1 bytes, whatever stat said (the file may change under us)
-    std::vector<char> buf(size_t(st.st_size) + 1);
-    f.read(buf.data(), std::streamsize(buf.size()));
-    size_t got = size_t(f.gcount());
-    if (f.bad())
-        p.fail("cannot open: read error");
+    struct fdguard {
+        int fd;
+        ~fdguard() { ::close(fd); }
+    } guard{ fd };
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        p.fail("cannot open: not a regular file (a FIFO, socket or device)");
+    // read at most the cap + 1 bytes, whatever stat said (the file may grow while it is read)
+    std::vector<char> buf(std::min<size_t>(size_t(st.st_size), MAX_FILE_BYTES) + 1);
+    size_t got = 0;
+    for (;;) {
+        if (got == buf.size()) {
+            if (buf.size() > MAX_FILE_BYTES)
+                break;
+            buf.resize(std::min<size_t>(buf.size() * 2, MAX_FILE_BYTES + 1));
+        }
+        const ssize_t r = ::read(fd, buf.data() + got, buf.size() - got);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            p.fail(std::string("cannot open: read error: ") + std::strerror(errno));
+        }
+        if (r == 0)
+            break;
+        got += size_t(r);
+    }
     if (got > MAX_FILE_BYTES)
         p.fail("file too large (limit 256 MiB)");
     return p.parse(buf.data(), got);

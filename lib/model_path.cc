@@ -49,6 +49,9 @@ std::string model::resolve_path(const std::string& name)
 {
     if (name.empty())
         throw model_error("cannot open model '': empty model name");
+    if (name.find('\0') != std::string::npos)
+        throw model_error("cannot open model '" + name.substr(0, name.find('\0')) +
+                          "': the path contains a NUL byte");
     // a path (or an existing file) goes to the loader as is, which reports a missing/bad file
     if (is_regular_file(name) || name.find('/') != std::string::npos)
         return name;

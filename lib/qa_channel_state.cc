@@ -68,12 +68,14 @@ BOOST_AUTO_TEST_CASE(valid_tags)
     BOOST_CHECK_EQUAL(c.power(), 2.0);
     BOOST_CHECK_EQUAL(c.antennas(), 4);
     BOOST_CHECK_EQUAL(c.h_norm2(), 3.0);
-    // a real h, an integer SNR, a complex value for a real key (its real part)
+    // a real h, an integer SNR; a complex value for a real key is invalid (not cut to its real part)
     BOOST_CHECK(apply(c, "h", pmt::from_double(2.0)));
     BOOST_CHECK(c.h() == gr_complex(2.0f, 0.0f));
     BOOST_CHECK(apply(c, "snr_db", pmt::from_long(7)));
     BOOST_CHECK_EQUAL(c.snr_db(), 7.0);
-    BOOST_CHECK(apply(c, "kappa_r", pmt::from_complex(std::complex<double>(0.02, 1.0))));
+    BOOST_CHECK(!apply(c, "kappa_r", pmt::from_complex(std::complex<double>(0.02, 1.0))));
+    BOOST_CHECK(!apply(c, "kappa_r", pmt::from_complex(std::complex<double>(0.02, 0.0))));
+    BOOST_CHECK(apply(c, "kappa_r", pmt::from_double(0.02)));
     BOOST_CHECK_EQUAL(c.kappa_r(), 0.02);
     const gr_complex g = c.zf_gain();
     BOOST_CHECK_CLOSE(g.real(), 1.0 / (std::sqrt(2.0) * 2.0), 1e-5);
@@ -121,10 +123,24 @@ BOOST_AUTO_TEST_CASE(invalid_tags_are_ignored_and_never_throw)
             BOOST_CHECK_EQUAL(c.h_norm2(), -1.0);
         }
     }
+    // complex values for the real keys
+    for (const auto& k : keys)
+        if (k != "h") {
+            channel_state c;
+            BOOST_CHECK(!apply(c, k, pmt::from_complex(std::complex<double>(1.0, 0.0))));
+        }
     // out of bounds
     channel_state c;
-    for (double p : { 0.0, -1.0 })
+    for (double p : { 0.0, -1.0, 1e-300, 9.9e-21, 1.01e20, 1e300 })
         BOOST_CHECK(!apply(c, "power", pmt::from_double(p)));
+    for (double p : { 1e-20, 1e20 })
+        BOOST_CHECK(apply(c, "power", pmt::from_double(p)));
+    // h with |h|^2 not a positive normal float
+    for (auto h : { std::complex<double>(0.0, 0.0), std::complex<double>(1e-30, 0.0),
+                    std::complex<double>(0.0, 1e-20), std::complex<double>(1e30, 0.0),
+                    std::complex<double>(2e19, 2e19) })
+        BOOST_CHECK_MESSAGE(!apply(c, "h", pmt::from_complex(h)), "h = " << h << " accepted");
+    BOOST_CHECK(apply(c, "h", pmt::from_complex(std::complex<double>(1e-18, 0.0))));
     for (double k : { -1e-9, -1.0 }) {
         BOOST_CHECK(!apply(c, "kappa_t", pmt::from_double(k)));
         BOOST_CHECK(!apply(c, "kappa_r", pmt::from_double(k)));
@@ -166,8 +182,8 @@ BOOST_AUTO_TEST_CASE(noise_var_is_the_tags_formula)
                             "h " << n.h << " snr " << n.snr_db << " N_t " << n.nt << " ||h||^2 "
                                  << n.hn2 << ": " << got << " != " << want);
     }
-    // no gain: no information
+    // no gain: an invalid tag (docs/tags.md), the state keeps h = 1
     channel_state c;
-    BOOST_REQUIRE(apply(c, "h", pmt::from_complex(std::complex<double>(0.0, 0.0))));
-    BOOST_CHECK(std::isinf(c.noise_var(10.0)));
+    BOOST_REQUIRE(!apply(c, "h", pmt::from_complex(std::complex<double>(0.0, 0.0))));
+    BOOST_CHECK(std::isfinite(c.noise_var(10.0)));
 }

@@ -9,6 +9,7 @@
 // units, batching, random-number indexing) must add nothing. Self-contained test source/sink blocks keep
 // this test linked against gnuradio-runtime only.
 
+#include "denoiser_cc_impl.h"
 #include <gnuradio/attributes.h>
 #include <gnuradio/ddpm/ddpm_sampler.h>
 #include <gnuradio/ddpm/denoiser_cc.h>
@@ -152,7 +153,31 @@ double max_abs_diff(const std::vector<gr_complex>& a, const std::vector<gr_compl
 
 } // namespace
 
+//! Reaches into the block to make its kernel fail (a sampler type the kernel rejects).
+struct denoiser_cc_test_access {
+    static void break_kernel(const denoiser_cc::sptr& den)
+    {
+        static_cast<denoiser_cc_impl*>(den.get())->d_cfg.type = static_cast<kernel::sampler_type>(99);
+    }
+};
+
 // ------------------------------------------------------------------------------ errors
+
+// Guarantee (docs/reliability.md): no exception escapes work(). The kernel throws std::invalid_argument
+// on every call; the block logs it once and outputs every item as 0, the flowgraph ends normally.
+BOOST_AUTO_TEST_CASE(test_denoiser_kernel_exception_does_not_escape_work)
+{
+    auto den = denoiser_cc::make(QAM16, 2, 1, 0.0f, 256, 1, 0, 20.0, 1, 0);
+    denoiser_cc_test_access::break_kernel(den);
+    const auto y = noisy_qam16(3000, 0.01, 11);
+    std::vector<gr_complex> out;
+    BOOST_CHECK_NO_THROW(out = run_block(den, y, {}, 700));
+    BOOST_REQUIRE_EQUAL(out.size(), y.size());
+    size_t nonzero = 0;
+    for (const auto& v : out)
+        nonzero += v != gr_complex(0.0f, 0.0f);
+    BOOST_CHECK_EQUAL(nonzero, 0u);
+}
 BOOST_AUTO_TEST_CASE(test_denoiser_bad_parameters)
 {
     // parameters are checked before the model is loaded: no model file needed

@@ -112,11 +112,13 @@ def _extra_variants():
     m.CopyFrom(good)
     m.ir_version = 0
     out.append(("ir_version_0", m.SerializeToString(), ("not an ONNX model",)))
-    # a duplicated key: the first occurrence wins in both readers (here the bad one)
+    # a duplicated key: the C++ reader (the one reader) rejects any duplicate key; the older Python reader
+    # took the first occurrence (here the bad one)
     m = onnx.ModelProto()
     m.CopyFrom(good)
     m.metadata_props.insert(0, onnx.StringStringEntryProto(key="ddpm.T", value="-5"))
-    out.append(("duplicate_key_first_bad", m.SerializeToString(), ("bad metadata 'ddpm.T'",)))
+    out.append(("duplicate_key_first_bad", m.SerializeToString(),
+                ("duplicate metadata key 'ddpm.T'", "bad metadata 'ddpm.T'")))
     return out
 
 

@@ -98,7 +98,7 @@ DEN_BOUNDS = {
     "sampler": ([0, 2], [-1, 3]),
     "steps": ([1, 1000], [0, -1]),
     "eta": ([0.0, 1.0], [f32down(0.0), f32up(1.0), math.nan, math.inf]),
-    "batch": ([1, 1 << 20], [0, -1]),
+    "batch": ([1, 1 << 20], [0, -1, (1 << 20) + 1, 2 ** 31 - 1]),
     "threads": ([0, 2], [-1]),
     "seed": ([0, 2 ** 64 - 1], [-1, 2 ** 64]),
     "snr_db": ([-1e6, 1e6, math.nan], [math.inf, -math.inf]),     # NaN = estimate from the data
@@ -285,7 +285,7 @@ GRC_BOUNDS = [
     ("ddpm_denoiser_cc", "sampler", ["0", "2"], ["-1", "3"]),
     ("ddpm_denoiser_cc", "steps", ["1"], ["0"]),
     ("ddpm_denoiser_cc", "eta", ["0", "1"], ["-0.001", "1.001"]),
-    ("ddpm_denoiser_cc", "batch", ["1"], ["0"]),
+    ("ddpm_denoiser_cc", "batch", ["1", "2**20"], ["0", "2**20+1"]),
     ("ddpm_denoiser_cc", "threads", ["0"], ["-1"]),
     ("ddpm_denoiser_cc", "seed", ["0"], ["-1"]),
     ("ddpm_denoiser_cc", "snr_db", ["-50", "80"], ["float('inf')", "float('nan')"]),

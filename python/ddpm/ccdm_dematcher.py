@@ -11,6 +11,7 @@ from gnuradio import gr
 from gnuradio.ddpm.core import shaping
 from gnuradio.ddpm.core.ccdm import CCDM, quantise_pmf
 from gnuradio.ddpm.core.checks import as_pmf, check_shaping_args, check_snr_db
+from gnuradio.ddpm.core.robust import LogOnce
 from gnuradio.ddpm.shaper import MODE_CCDM, MODES, PMF_KEY
 
 __all__ = ["ccdm_dematcher", "INPUT_INT32", "INPUT_UINT8"]
@@ -39,6 +40,13 @@ class ccdm_dematcher(gr.basic_block):
     Channel errors: a block whose composition is wrong, or which is not a matcher output, cannot be inverted
     exactly. It still yields k bits (CCDM.decode_best_effort: the valid leading symbols fix the leading bits)
     and is counted in ``block_errors()``. The output is always k bits per n input symbols.
+
+    Bad data: a "pmf" message or tag that is not a valid composition (wrong type or length, counts that are not
+    integers 0…n summing to n, a PMF with NaN, ...) is ignored with a warning, logged once per kind; the
+    composition in use stays. No exception escapes ``general_work`` or the message handler: an unexpected one
+    is logged once per kind; a block whose decoding fails gives k zero bits (counted in block_errors, the rate
+    and byte alignment stay), any other failure drops the input in hand; the stream goes on.
+    Bounds: 1 ≤ n ≤ MAX_BLOCK_LENGTH (4096): decoding one block then takes < 0.1 s (docs/shaping.md).
     """
 
     def __init__(self, model="qam16", n=256, snr_db=10.0, floor=1e-3,
@@ -75,6 +83,8 @@ class ccdm_dematcher(gr.basic_block):
         self._bits = np.zeros(0, dtype=np.uint8)
         self._blocks = 0
         self._errors = 0
+        self._warn = LogOnce(self.logger.warn)     # rejected tag / message values
+        self._fail = LogOnce(self.logger.error)    # unexpected exceptions (bugs): logged, the stream goes on
 
     def _make(self, pmf, counts):
         c = CCDM(counts)
@@ -82,20 +92,23 @@ class ccdm_dematcher(gr.basic_block):
             raise ValueError(f"n = {self._n} is too short: the composition {c.counts.tolist()} carries k = 0 bits")
         return c
 
-    def _parse(self, msg):
-        pmf, counts = shaping.pmt_to_composition(msg, self._n)
-        if pmf.size != self._pmf.size:   # the shaper never changes the alphabet at run time
-            raise ValueError(f"the composition has {pmf.size} symbols, the dematcher's alphabet {self._pmf.size}")
-        return pmf, self._make(pmf, counts)
+    def _parse(self, msg, where):
+        """(pmf, CCDM) from a tag or message value, or None after a logged warning."""
+        try:
+            # the alphabet never changes at run time: vectors of another length are refused while being read
+            pmf, counts = shaping.pmt_to_composition(msg, self._n, m=self._pmf.size)
+            return pmf, self._make(pmf, counts)
+        except ValueError as e:
+            self._warn(f"bad {where}", f"ignored pmf {where}: {e}")
+        except Exception as e:  # noqa: BLE001 (the guarantee: nothing escapes to the scheduler)
+            self._fail(f"{where} {type(e).__name__}", f"ignored pmf {where} ({type(e).__name__}: {e})")
+        return None
 
     def _handle_msg(self, msg):
-        try:
-            pmf, c = self._parse(msg)
-        except ValueError as e:
-            self.logger.error(f"ignored pmf message: {e}")
-            return
-        with self._lock:
-            self._pending = (pmf, c)
+        got = self._parse(msg, "message")
+        if got is not None:
+            with self._lock:
+                self._pending = got
 
     # -------------------------------------------------------------- getters
     def pmf(self):
@@ -128,12 +141,22 @@ class ccdm_dematcher(gr.basic_block):
         """Apply every pending stream tag at or before absolute offset `start` (tags are sorted)."""
         while tags and tags[0].offset <= start:
             tag = tags.pop(0)
-            try:
-                self._pmf, self._ccdm = self._parse(tag.value)
-            except ValueError as e:
-                self.logger.error(f"ignored pmf tag at offset {tag.offset}: {e}")
+            got = self._parse(tag.value, "tag")
+            if got is not None:
+                self._pmf, self._ccdm = got
 
     def general_work(self, input_items, output_items):
+        try:
+            return self._general_work(input_items, output_items)
+        except Exception as e:  # noqa: BLE001 (a bug: log it once, drop the input in hand, keep streaming)
+            self._fail(f"work {type(e).__name__}", f"general_work failed ({type(e).__name__}: {e}); "
+                                                    "dropping the input in hand")
+            nin = len(input_items[0]) // self._n * self._n
+            if nin:
+                self.consume(0, nin)
+            return 0
+
+    def _general_work(self, input_items, output_items):
         inp, out = input_items[0], output_items[0]
         n = self._n
         nin = len(inp) // n * n
@@ -157,7 +180,12 @@ class ccdm_dematcher(gr.basic_block):
                     (self._pmf, self._ccdm), self._pending = self._pending, None
             self._apply_tags(tags, base + consumed)
             blk = np.asarray(inp[consumed:consumed + n], dtype=np.int64)
-            dec, ok = self._ccdm.decode_best_effort(blk)
+            try:
+                dec, ok = self._ccdm.decode_best_effort(blk)
+            except Exception as e:  # noqa: BLE001 (a bug: keep the rate, k zero bits, counted as an error)
+                self._fail(f"decode {type(e).__name__}", f"decoding a block failed ({type(e).__name__}: {e}); "
+                                                          "it gives k zero bits")
+                dec, ok = np.zeros(self._ccdm.k, dtype=np.uint8), False
             self._blocks += 1
             self._errors += not ok
             bits = np.concatenate([bits, dec])

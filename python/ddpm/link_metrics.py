@@ -20,6 +20,8 @@ since the start / the last reset() when window = 0):
   scored with the variance and frequencies measured over everything received so far, so for stationary data it
   converges to mi_estimate over the whole record without storing it.
 Pairs where either sample is NaN/Inf are counted (n_nonfinite) and excluded.
+No exception escapes ``work()``: an unexpected one is logged once per kind, the rest of that call's samples are
+dropped and the stream goes on.
 Cost: a sliding window recomputes over the window at each publication or getter call (O(window * M)).
 """
 import math
@@ -31,6 +33,7 @@ from gnuradio import gr
 
 from gnuradio.ddpm.core import constellations
 from gnuradio.ddpm.core.metrics import mi_bound_sum
+from gnuradio.ddpm.core.robust import LogOnce
 
 __all__ = ["link_metrics", "constellation_points"]
 
@@ -85,6 +88,7 @@ class link_metrics(gr.sync_block):
         self._period = int(update_period)
         self._lock = threading.Lock()
         self._port = pmt.intern("metrics")
+        self._fail = LogOnce(self.logger.error)
         self.message_port_register_out(self._port)
         self._reset_locked()
 
@@ -121,11 +125,11 @@ class link_metrics(gr.sync_block):
         ok = np.isfinite(ref) & np.isfinite(rx)
         self._n_total += ref.shape[0]
         self._n_nonfinite += int(ref.shape[0] - np.count_nonzero(ok))
+        self._cache = None     # the counters changed even when every pair was non-finite
         ref, rx = ref[ok], rx[ok]
         n = ref.shape[0]
         if n == 0:
             return
-        self._cache = None
         if self._window:
             w = self._window
             if n >= w:
@@ -263,8 +267,15 @@ class link_metrics(gr.sync_block):
         return d
 
     def work(self, input_items, output_items):
+        n = min(len(input_items[0]), len(input_items[1]))
+        try:
+            self._work(input_items, n)
+        except Exception as e:  # noqa: BLE001 (a bug: log it once, drop these samples, keep streaming)
+            self._fail(f"work {type(e).__name__}", f"work failed ({type(e).__name__}: {e}); samples dropped")
+        return n
+
+    def _work(self, input_items, n):
         ref, rx = input_items[0], input_items[1]
-        n = min(len(ref), len(rx))
         pos = 0
         while pos < n:
             msg = None
@@ -280,4 +291,3 @@ class link_metrics(gr.sync_block):
             pos += take
             if msg is not None:
                 self.message_port_pub(self._port, msg)
-        return n

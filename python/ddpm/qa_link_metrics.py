@@ -124,6 +124,23 @@ def test_nonfinite_samples_are_counted_and_excluded():
         assert got[k] == pytest.approx(ref[k], rel=1e-9), k
 
 
+@pytest.mark.parametrize("window", [0, 5000])
+def test_runs_of_nonfinite_samples_keep_the_counters_going(window):
+    """Defect: after a run of NaN pairs the cached metrics were not invalidated, so 20 000 good then 30 000
+    NaN pairs reported n_total = 20000 and n_nonfinite = 0 (in the getters and in the published messages)."""
+    _, tx, rx = make_data(50_000, 10.0, 9)
+    rx = rx.copy()
+    rx[20_000:] = np.nan
+    lm, dbg = run_block(tx, rx, constellation="qam16", window=window, update_period=10_000)
+    got = lm.metrics()
+    assert got["n_total"] == 50_000 and got["n_nonfinite"] == 30_000
+    assert got["n_samples"] == (20_000 if window == 0 else 5000)
+    assert lm.n_nonfinite() == 30_000
+    msgs = [pmt.to_python(dbg.get_message(i)) for i in range(dbg.num_messages())]
+    assert [m["n_total"] for m in msgs] == [10_000 * (i + 1) for i in range(5)]
+    assert [m["n_nonfinite"] for m in msgs] == [0, 0, 10_000, 20_000, 30_000]
+
+
 def test_reset_and_empty_state():
     _, tx, rx = make_data(2000, 10.0, 7)
     lm, _ = run_block(tx, rx, constellation="qam16", window=0, update_period=0)

@@ -133,3 +133,19 @@ def test_shipped_models_load():
         if py.constellation is not None:
             np.testing.assert_allclose(m.constellation, py.constellation, atol=1e-6)
             assert m.bits_per_symbol == py.bits_per_symbol
+
+
+def test_error_quoting_invalid_utf8_bytes_keeps_its_message(tmp_path):
+    """A metadata value with bytes that are not UTF-8 (possible in a damaged file): the C++ message quotes it;
+    Python must still get the message (escaped), naming the key, not an empty one."""
+    w = F.random_weights(8, 2, 10, seed=1)
+    meta = F.metadata(8, 2, F.sigmoid_betas(10))
+    meta["ddpm.bits_per_symbol"] = "\u00e9\u00e9"                 # UTF-8 C3 A9 C3 A9, then damaged below
+    data = F.build(w, meta, check=False).SerializeToString()
+    assert data.count(b"\xc3\xa9\xc3\xa9") == 1
+    path = tmp_path / "bad_utf8.onnx"
+    path.write_bytes(data.replace(b"\xc3\xa9\xc3\xa9", b"\x80\x80\x80\x80"))
+    with pytest.raises(ddpm.ModelError) as ei:
+        ddpm.model.load(str(path))
+    msg = str(ei.value)
+    assert "bits_per_symbol" in msg and "\\x80" in msg, msg

@@ -12,6 +12,7 @@ from gnuradio import gr
 from gnuradio.ddpm.core import capacity, shaping
 from gnuradio.ddpm.core.ccdm import CCDM, entropy_bits, quantise_pmf
 from gnuradio.ddpm.core.checks import as_pmf, check_shaping_args, check_snr_db
+from gnuradio.ddpm.core.robust import LogOnce
 
 __all__ = ["shaper", "MODE_CCDM", "MODE_IID"]
 
@@ -69,7 +70,8 @@ class shaper(gr.basic_block):
         MI over the channel given by ``ba_noise`` ("gaussian" | "laplacian") at snr_db, or, with ``capture``, by a
         capture of the transmitter (tx symbol indices, rx samples at high SNR) followed by Gaussian noise.
     ba_noise, capture: the Blahut-Arimoto channel (above); capture: (tx int [N], rx complex [N]) or None.
-    n: CCDM block length (output symbols per block), >= 1 with k >= 1 bits per block.
+    n: CCDM block length (output symbols per block), 1 <= n <= MAX_BLOCK_LENGTH (4096) with k >= 1 bits per
+        block; at the bound one block's encoding takes < 0.1 s (docs/shaping.md "Bounds").
     mode: 0 = CCDM: each block of n symbols carries k = ⌊log2(n!/∏n_i!)⌋ input bits and has exactly the
         composition n_i = quantise_pmf(pmf, n); 1 = i.i.d.: symbols drawn from the PMF with numpy PCG64(seed),
         input bytes consumed at the same rate as in mode 0 (k bits per n symbols) but their content ignored.
@@ -82,6 +84,8 @@ class shaper(gr.basic_block):
     Power: points are scaled by 1/√(Σ w_i|x_i|²) with w = counts/n in CCDM mode (every block then has exactly
     unit average power) and w = pmf in i.i.d. mode.
     Input bits that do not fill a whole block stay buffered (they go out with the next bytes).
+    No exception escapes ``general_work``: an unexpected one is logged once per kind, the input in hand is
+    dropped and the stream goes on.
     """
 
     def __init__(self, model="qam16", snr_db=10.0, n=256, mode=MODE_CCDM, floor=1e-3,
@@ -130,6 +134,7 @@ class shaper(gr.basic_block):
         self._rng = np.random.Generator(np.random.PCG64(self._seed))
         self._pmt_key = pmt.intern(PMF_KEY)
         self._srcid = pmt.intern("ddpm_shaper")
+        self._fail = LogOnce(self.logger.error)
 
     # ------------------------------------------------------------------ PMF
     def _check_pmf(self, pmf):
@@ -258,6 +263,18 @@ class shaper(gr.basic_block):
         return [max(0, -(-need_bits // 8))] * ninputs
 
     def general_work(self, input_items, output_items):
+        self._consumed = False
+        try:
+            return self._general_work(input_items, output_items)
+        except Exception as e:  # noqa: BLE001 (a bug: log it once, drop the input in hand, keep streaming)
+            self._fail(f"work {type(e).__name__}", f"general_work failed ({type(e).__name__}: {e}); "
+                                                    "dropping the input in hand")
+            self._bits = np.zeros(0, dtype=np.uint8)
+            if not self._consumed and len(input_items[0]):
+                self.consume(0, len(input_items[0]))
+            return 0
+
+    def _general_work(self, input_items, output_items):
         inp, out = input_items[0], output_items[0]
         n = self._n
         nblocks = len(out) // n
@@ -269,6 +286,7 @@ class shaper(gr.basic_block):
         if take:
             self._bits = np.concatenate([self._bits, np.unpackbits(inp[:take])])
             self.consume(0, take)
+            self._consumed = True
         produced, used = 0, 0
         for b in range(nblocks):
             with self._lock:

@@ -14,12 +14,24 @@
 #include <gnuradio/gr_complex.h>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 namespace gr {
 namespace ddpm {
 namespace kernel {
+
+/*!
+ * \brief Thrown by ddpm_sampler::sample() and eps() when cancel() interrupted the call (Python:
+ * RuntimeError); what() contains "cancelled".
+ */
+class DDPM_API sampler_cancelled : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
+};
 
 //! Settings of one sample() call; a batch uses one consistent set.
 struct sampler_config {
@@ -31,6 +43,12 @@ struct sampler_config {
                              //!< (only when stochastic, and not for a non-finite/negative noise_var)
     uint64_t seed = 0;       //!< key of the counter-based generator
     float noise_var = 0.0f;  //!< complex noise variance (model units) when no per-sample array is given
+    /*!
+     * Optional: polled by the calling thread before every network step (and every 2 ms while other
+     * workers finish); returning true makes this sample() call throw sampler_cancelled. The denoiser
+     * passes boost::this_thread::interruption_requested, so top_block::stop() ends a long call.
+     */
+    std::function<bool()> interrupted;
 };
 
 /*!
@@ -39,7 +57,13 @@ struct sampler_config {
  *
  * The batch is the SIMD dimension. Random numbers come from a counter-based generator keyed by
  * (seed, absolute sample index, step), so outputs are bit-identical whatever the batch size, the
- * split and the thread count. Not thread-safe: one caller at a time per object.
+ * split and the thread count.
+ *
+ * Thread safety: safe to share between threads. Calls of sample(), eps(), set_threads() and set_isa() on
+ * one object are serialised by a mutex per object (a second caller waits; results are bit-identical to
+ * single-threaded calls); use one object per thread for parallel calls. cancel() never waits: it may be
+ * called from any thread while sample() runs, which then returns within one network step per worker
+ * (docs/kernel.md).
  */
 class DDPM_API ddpm_sampler
 {
@@ -57,6 +81,17 @@ public:
     ddpm_sampler& operator=(const ddpm_sampler&) = delete;
 
     const model::sptr& get_model() const;
+
+    /*!
+     * Make the sample() or eps() call in progress, and every later one until clear_cancel(), throw
+     * sampler_cancelled; the check is made before every network step of every tile, so the call returns
+     * within one step (bounded by the model limits of docs/model-format.md). Thread-safe, never blocks.
+     */
+    void cancel();
+    //! Allow sample() and eps() again after cancel().
+    void clear_cancel();
+    //! Whether cancel() was called and not cleared.
+    bool cancelled() const;
     int threads() const;
     void set_threads(int threads);
 
@@ -78,7 +113,7 @@ public:
 
     /*!
      * eps_theta for a batch: x [n, 2] float32 interleaved (I, Q), t [n] in 0..T-1, out [n, 2].
-     * Throws std::out_of_range for t outside 0..T-1.
+     * Throws std::out_of_range for t outside 0..T-1, sampler_cancelled after cancel().
      * Samples are evaluated in tiles of 48 lanes; each lane's result depends only on its own x and t.
      */
     void eps(const float* x, const int64_t* t, float* out, size_t n);
@@ -89,7 +124,8 @@ public:
      * \param first_index absolute index of in[0] in the stream (keys the random generator)
      * \return the number of non-finite input samples; their output is 0 + 0j and no other sample is
      *         affected
-     * Throws std::invalid_argument for a bad cfg (DDIM steps < 1, eta not in [0, 1], unknown type).
+     * Throws std::invalid_argument for a bad cfg (DDIM steps < 1, eta not in [0, 1], unknown type),
+     * sampler_cancelled when cancel() interrupted it (\p out is then partly written).
      * Samples with different start steps k* may share a batch (they are grouped by k* internally; the
      * output does not depend on the grouping). \p in and \p out may be the same array.
      */

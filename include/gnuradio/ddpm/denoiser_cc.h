@@ -64,7 +64,8 @@ public:
      *        kernel::sampler_name()
      * \param steps DDIM steps (>= 1)
      * \param eta DDIM eta in [0, 1] (0 = deterministic)
-     * \param batch samples per batch (>= 1): scheduler alignment hint and noise-estimation window
+     * \param batch samples per batch, 1 .. 1048576 (2^20): scheduler alignment hint and
+     *        noise-estimation window
      * \param threads kernel worker threads (>= 0, 0 = all cores)
      * \param seed key of the counter-based random generator
      * \param snr_db SNR of the additive noise in dB, used until a "snr_db" tag arrives; NaN =

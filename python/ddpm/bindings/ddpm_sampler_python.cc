@@ -148,7 +148,13 @@ ddpm_sampler(model_or_path, threads=0, isa="") -- model: gnuradio.ddpm.model, a 
 os.PathLike) or an object with a .path (gnuradio.ddpm.modelfile.Model, whose file is then read natively);
 threads: worker threads splitting the batch, 0 = all cores; isa: "" (DDPM_KERNEL_ISA or auto), "auto",
 "generic", "avx2" or "avx512". Errors: ModelError (ValueError) for a bad model file, ValueError for bad
-arguments, IndexError for t outside 0..T-1 in eps().
+arguments, IndexError for t outside 0..T-1 in eps(), RuntimeError ("... cancelled") after cancel().
+
+Thread safety: one object is safe to share between threads. sample() and eps() release the GIL; calls on
+one object are serialised by a mutex per object (a second caller waits, results are bit-identical to
+single-threaded calls); use one object per thread to run in parallel. cancel() may be called from any
+thread: the running call raises RuntimeError within one network step, as do later calls until
+clear_cancel().
 )doc")
         .def(py::init([](std::shared_ptr<model> mm, int threads, const std::string& isa) {
                  return make(mm, threads, isa);
@@ -175,6 +181,11 @@ arguments, IndexError for t outside 0..T-1 in eps().
                       "worker threads (0 = all cores)")
         .def_property("isa", &ddpm_sampler::isa, &ddpm_sampler::set_isa,
                       "'avx512', 'avx2' or 'generic' (set 'auto', 'generic', 'avx2' or 'avx512')")
+        .def("cancel", &ddpm_sampler::cancel,
+             "cancel(): the sample()/eps() call in progress (and every later one until clear_cancel()) raises "
+             "RuntimeError within one network step; thread-safe, never blocks")
+        .def("clear_cancel", &ddpm_sampler::clear_cancel, "clear_cancel(): allow sample()/eps() again after cancel()")
+        .def_property_readonly("cancelled", &ddpm_sampler::cancelled, "whether cancel() is in force")
         .def_static("cpu_has_avx512", &ddpm_sampler::cpu_has_avx512)
         .def_static("cpu_has_avx2", &ddpm_sampler::cpu_has_avx2)
         .def(

@@ -14,7 +14,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(denoiser_cc.h)                                        */
-/* BINDTOOL_HEADER_FILE_HASH(2ad71d3aade3e9d1212fe8e54f4689e1)                     */
+/* BINDTOOL_HEADER_FILE_HASH(fb2cb41460c9cee7075efad88382307a)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

@@ -52,8 +52,26 @@ model_ptr load_path(const std::string& path)
 
 void bind_model(py::module& m)
 {
-    // gr::ddpm::model_error -> gnuradio.ddpm.ModelError (a ValueError); the message is the C++ what()
-    py::register_exception<gr::ddpm::model_error>(m, "ModelError", PyExc_ValueError);
+    // gr::ddpm::model_error -> gnuradio.ddpm.ModelError (a ValueError); the message is the C++ what(),
+    // decoded as UTF-8 with invalid bytes escaped (a message quoting bytes of a malformed file may hold
+    // any byte; a strict decode would lose the whole message)
+    static py::exception<gr::ddpm::model_error> model_error_type(m, "ModelError", PyExc_ValueError);
+    py::register_exception_translator([](std::exception_ptr p) {
+        try {
+            if (p)
+                std::rethrow_exception(p);
+        } catch (const gr::ddpm::model_error& e) {
+            const std::string what = e.what();
+            PyObject* msg = PyUnicode_DecodeUTF8(
+                what.data(), static_cast<Py_ssize_t>(what.size()), "backslashreplace");
+            if (msg) {
+                PyErr_SetObject(model_error_type.ptr(), msg);
+                Py_DECREF(msg);
+            } else {
+                PyErr_SetString(model_error_type.ptr(), "model error (undecodable message)");
+            }
+        }
+    });
 
     py::class_<model, model_ptr>(m, "model", R"doc(
 A gr-ddpm model file (docs/model-format.md, version 1) read natively (Debian's libonnx, no ONNX Runtime).

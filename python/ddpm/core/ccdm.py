@@ -20,9 +20,9 @@ import math
 
 import numpy as np
 
-from gnuradio.ddpm.core.checks import as_pmf
+from gnuradio.ddpm.core.checks import MAX_BLOCK_LENGTH, MAX_SYMBOLS, as_pmf, check_block_length
 
-__all__ = ["quantise_pmf", "multinomial", "entropy_bits", "CCDM"]
+__all__ = ["quantise_pmf", "multinomial", "entropy_bits", "CCDM", "MAX_BLOCK_LENGTH"]
 
 
 def entropy_bits(pmf):
@@ -44,14 +44,12 @@ def quantise_pmf(pmf, n):
     symbols get none.
 
     pmf: float array [M], finite, ≥ 0, positive sum (normalised here).
-    n: int ≥ 1, the block length.
+    n: int, 1 ≤ n ≤ MAX_BLOCK_LENGTH, the block length.
     Returns int64 [M] counts n_i with Σ n_i = n. Deterministic (same input → same counts on every machine
     with IEEE-754 float64 and a correctly rounded log, as required by the shaper/dematcher pair).
     """
     p = as_pmf(pmf)
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"block length n must be an integer >= 1, got {n!r}")
-    n = int(n)
+    n = check_block_length(n)
     counts = np.zeros(p.size, dtype=np.int64)
     t = {i: -math.log(float(p[i])) for i in range(p.size) if p[i] > 0}
     heap = [(ti, i) for i, ti in t.items()]
@@ -137,7 +135,8 @@ def _int_to_bits(v, k):
 class CCDM:
     """Constant-composition distribution matcher / dematcher for one composition.
 
-    counts: integer array [M], every n_i ≥ 0, n = Σ n_i ≥ 1 (for example ``quantise_pmf(pmf, n)``).
+    counts: integer array [M], every n_i ≥ 0, 1 ≤ n = Σ n_i ≤ MAX_BLOCK_LENGTH (for example
+    ``quantise_pmf(pmf, n)``); checked on Python ints (an int64 sum that wraps around is not accepted).
 
     Attributes: ``n`` (block length), ``k`` (input bits per block, ⌊log2 C⌋), ``num_symbols`` (M),
     ``num_sequences`` (C = n!/∏ n_i!, Python int), ``counts`` (int64 [M] copy), ``rate`` (k/n bits per symbol).
@@ -156,13 +155,16 @@ class CCDM:
                 raise ValueError(f"CCDM counts must be integers, got {c.tolist()}")
         elif c.dtype.kind not in "iu":
             raise ValueError(f"CCDM counts must be integers, got dtype {c.dtype}")
-        c = c.astype(np.int64)
-        if np.any(c < 0):
-            raise ValueError(f"CCDM counts must be >= 0, got {c.tolist()}")
-        if c.sum() < 1:
-            raise ValueError("CCDM counts sum to 0: the block length n must be >= 1")
-        self._counts = tuple(int(x) for x in c)
-        self.n = int(c.sum())
+        if c.size > MAX_SYMBOLS:
+            raise ValueError(f"CCDM counts: {c.size} symbols, more than MAX_SYMBOLS = {MAX_SYMBOLS}")
+        counts = tuple(int(x) for x in c.tolist())   # Python ints: no int64 wrap-around in the checks
+        if any(x < 0 for x in counts):
+            raise ValueError(f"CCDM counts must be >= 0, got {list(counts)[:64]}")
+        total = sum(counts)
+        if not 1 <= total <= MAX_BLOCK_LENGTH:
+            raise ValueError(f"CCDM counts must sum to a block length n from 1 to {MAX_BLOCK_LENGTH}, got {total}")
+        self._counts = counts
+        self.n = total
         self.num_symbols = int(c.size)
         self.num_sequences = multinomial(self._counts)
         self.k = self.num_sequences.bit_length() - 1

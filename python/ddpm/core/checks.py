@@ -8,7 +8,17 @@ import math
 import numpy as np
 
 __all__ = ["as_complex", "as_points", "as_pmf", "as_probabilities", "check_noise", "check_noise_var",
-           "check_snr_db", "check_int", "check_shaping_args", "NOISE_LAWS"]
+           "check_snr_db", "check_int", "check_shaping_args", "check_block_length", "NOISE_LAWS",
+           "MAX_BLOCK_LENGTH", "MAX_SYMBOLS"]
+
+#: largest CCDM block length n (ddpm.shaper, ddpm.ccdm_dematcher, core.ccdm): one block's encode or decode is
+#: big-integer work of O(n * k) with k <= log2(n!) bits; at n = 4096 it takes < 0.1 s on one core whatever M is
+#: (docs/shaping.md "Bounds"), and quantise_pmf / CCDM() loop n times.
+MAX_BLOCK_LENGTH = 4096
+
+#: largest alphabet (constellation size M) a shaper, dematcher or CCDM accepts, and the longest PMF or counts
+#: vector read from a message or tag
+MAX_SYMBOLS = 1 << 16
 
 #: noise laws understood by the likelihoods, estimators and MI functions
 NOISE_LAWS = ("gaussian", "laplacian")
@@ -61,6 +71,9 @@ def as_pmf(pmf, what="pmf"):
     if np.any(p < 0):
         raise ValueError(f"{what} has negative entries: {p.tolist()}")
     s = p.sum()
+    if s == math.inf:         # finite entries whose sum overflows (e.g. [1e308, 1e308]): rescale first
+        p = p / p.max()
+        s = p.sum()
     if not s > 0:
         raise ValueError(f"{what} sums to {s}; it needs at least one positive entry")
     return p / s
@@ -101,10 +114,16 @@ def check_int(name, value, lo):
     return int(value)
 
 
+def check_block_length(n):
+    """CCDM block length: an integer (not bool) in [1, MAX_BLOCK_LENGTH] -> int."""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_BLOCK_LENGTH:
+        raise ValueError(f"block length n must be an integer from 1 to {MAX_BLOCK_LENGTH}, got {n!r}")
+    return int(n)
+
+
 def check_shaping_args(n, mode, floor, points_per_symbol, threads, seed, modes):
     """The arguments that ddpm.shaper and ddpm.ccdm_dematcher share; modes: dict mode value -> meaning."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"block length n must be an integer >= 1, got {n!r}")
+    check_block_length(n)
     if mode not in modes:
         raise ValueError(f"unknown mode {mode!r}: " + ", ".join(f"{k} = {v}" for k, v in modes.items()))
     if not isinstance(floor, (int, float, np.floating)) or not math.isfinite(floor) or floor < 0:

@@ -131,8 +131,10 @@ def test_encode_rejects_bad_bits():
         c.encode(np.array([0, 2, 1, 0]))
 
 
-@pytest.mark.parametrize("counts,match", [([], "non-empty"), ([0, 0], "n must be >= 1"), ([2, -1], ">= 0"),
-                                          ([1.5, 2], "integers"), ([[1, 2]], "1-D")])
+@pytest.mark.parametrize("counts,match", [([], "non-empty"), ([0, 0], "from 1 to 4096, got 0"), ([2, -1], ">= 0"),
+                                          ([1.5, 2], "integers"), ([[1, 2]], "1-D"),
+                                          ([2**62] * 4 + [64] + [0] * 11, "got 18446744073709551680"),
+                                          ([4097], "from 1 to 4096, got 4097")])
 def test_ccdm_rejects_bad_counts(counts, match):
     with pytest.raises(ValueError, match=match):
         CCDM(counts)
@@ -231,8 +233,8 @@ def test_quantise_tracks_the_pmf_for_large_n():
 
 
 @pytest.mark.parametrize("pmf,n,match", [([0.5, -0.1, 0.6], 4, "negative"), ([0.5, np.nan], 4, "NaN"),
-                                         ([0, 0], 4, "positive"), ([0.5, 0.5], 0, ">= 1"),
-                                         ([0.5, 0.5], 2.5, ">= 1"), ([[0.5, 0.5]], 2, "1-D")])
+                                         ([0, 0], 4, "positive"), ([0.5, 0.5], 0, "from 1 to 4096"),
+                                         ([0.5, 0.5], 2.5, "from 1 to 4096"), ([[0.5, 0.5]], 2, "1-D")])
 def test_quantise_rejects_bad_input(pmf, n, match):
     with pytest.raises(ValueError, match=match):
         quantise_pmf(pmf, n)

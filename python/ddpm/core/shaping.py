@@ -15,7 +15,8 @@ from gnuradio.ddpm.core.metrics import mi_gauss_hermite
 from gnuradio.ddpm.modelfile.lookup import find_model
 from gnuradio.ddpm.modelfile.samplers import check_sampler
 from gnuradio.ddpm.core.ccdm import entropy_bits, quantise_pmf
-from gnuradio.ddpm.core.checks import as_pmf, as_points, check_snr_db
+from gnuradio.ddpm.core.checks import MAX_SYMBOLS, as_pmf, as_points, check_block_length, check_snr_db
+from gnuradio.ddpm.core.robust import read_numeric
 
 __all__ = ["apply_floor", "ddpm_pmf", "open_model", "maxwell_boltzmann_pmf", "mb_optimal_lambda", "mb_pmf_for_snr",
            "normalise_power", "composition_to_pmt", "pmt_to_composition",
@@ -283,36 +284,61 @@ def composition_to_pmt(pmf, counts, snr_db=None, scale=None, **extra):
     return d
 
 
-def _pmt_vector(v):
-    """Numbers of an f32/f64/s32/s64 uniform vector PMT as a numpy array, or None for anything else."""
-    import pmt
-    for test, get in ((pmt.is_f64vector, pmt.f64vector_elements), (pmt.is_f32vector, pmt.f32vector_elements),
-                      (pmt.is_s64vector, pmt.s64vector_elements), (pmt.is_s32vector, pmt.s32vector_elements)):
-        if test(v):
-            return np.asarray(get(v))
-    return None
+def _counts_from(values, n):
+    """Python numbers read from a 'counts' PMT -> int64 [M] when they are a composition of n (each an integer
+    0 <= c <= n, sum n, checked on Python ints before any arithmetic), else None."""
+    out = []
+    for v in values:
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        if not isinstance(v, int) or not 0 <= v <= n:
+            return None
+        out.append(v)
+    if sum(out) != n:
+        return None
+    return np.array(out, dtype=np.int64)
 
 
-def pmt_to_composition(msg, n):
+def pmt_to_composition(msg, n, m=None):
     """Composition for block length n from a PMT: a dict as written by ``composition_to_pmt`` (its "counts" are
-    used as they are when they sum to n, otherwise its "pmf" is quantised), or a bare f32/f64 vector PMF.
-    Returns (pmf float64 [M], counts int64 [M]); ValueError for anything else."""
+    used as they are when they are a composition of n: integers 0 <= c <= n summing to n, checked exactly;
+    otherwise its "pmf" is quantised), or a bare vector PMF of any numeric PMT vector type.
+    Every value is read with ``robust.read_numeric`` (vectors of at most MAX_SYMBOLS numbers, or m when given).
+    n: block length, 1 <= n <= MAX_BLOCK_LENGTH. m: expected alphabet size or None.
+    Returns (pmf float64 [M], counts int64 [M]); ValueError for anything else (never another exception)."""
     import pmt
+    n = check_block_length(n)
+    limit = MAX_SYMBOLS if m is None else int(m)
+
+    def vec(value, what):
+        v = read_numeric(value, what, vector=True, max_len=limit)
+        if m is not None and len(v) != m:
+            raise ValueError(f"{what} has {len(v)} entries, expected M = {m}")
+        return v
+
+    def real_pmf(values, what):
+        if any(isinstance(x, complex) for x in values):
+            raise ValueError(f"{what} must be real numbers")
+        return as_pmf(np.array(values, dtype=np.float64), what)
+
+    if not isinstance(msg, pmt.pmt_base):
+        raise ValueError(f"pmf message must be a PMT, got {type(msg).__name__}")
     if pmt.is_dict(msg):
-        cnt = _pmt_vector(pmt.dict_ref(msg, pmt.intern("counts"), pmt.PMT_NIL))
-        pmf = _pmt_vector(pmt.dict_ref(msg, pmt.intern("pmf"), pmt.PMT_NIL))
-        if cnt is not None and cnt.dtype.kind in "iu" and cnt.sum() == n and np.all(cnt >= 0):
-            counts = cnt.astype(np.int64)
+        key_c, key_p = pmt.intern("counts"), pmt.intern("pmf")
+        counts = pmf = None
+        if pmt.dict_has_key(msg, key_c):
+            counts = _counts_from(vec(pmt.dict_ref(msg, key_c, pmt.PMT_NIL), "pmf message 'counts'"), n)
+        if pmt.dict_has_key(msg, key_p):
+            pmf = real_pmf(vec(pmt.dict_ref(msg, key_p, pmt.PMT_NIL), "pmf message 'pmf'"), "pmf message 'pmf'")
+        if counts is not None:
             if pmf is None:
                 pmf = counts / n
             if pmf.size != counts.size:
                 raise ValueError("pmf message: 'pmf' and 'counts' differ in length")
             return as_pmf(pmf), counts
         if pmf is None:
-            raise ValueError("pmf message: a dict needs 'counts' (s64vector summing to n) or 'pmf' (f64/f32vector)")
-        pmf = as_pmf(pmf)
+            raise ValueError(f"pmf message: a dict needs 'counts' (integers 0..{n} summing to n = {n}) or 'pmf' "
+                             "(a vector of numbers)")
         return pmf, quantise_pmf(pmf, n)
-    if pmt.is_f64vector(msg) or pmt.is_f32vector(msg):
-        pmf = as_pmf(_pmt_vector(msg).astype(np.float64))
-        return pmf, quantise_pmf(pmf, n)
-    raise ValueError("pmf message must be a dict {pmf, counts} or an f32/f64 vector")
+    pmf = real_pmf(vec(msg, "pmf message"), "pmf message")
+    return pmf, quantise_pmf(pmf, n)

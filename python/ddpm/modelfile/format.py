@@ -1,11 +1,12 @@
-"""The gr-ddpm model-file contract (docs/model-format.md), stated once for every Python reader and writer.
+"""The gr-ddpm model-file contract (docs/model-format.md), stated once for the Python writer and the tests.
 
 A model is one ONNX file: inputs ``x`` float32 [N, 2] and ``t`` int64 [N], output ``eps`` float32 [N, 2], the
 initializers of :func:`initializer_shapes`, and ``metadata_props`` with the keys ``ddpm.<k>`` for every k in
-:data:`REQUIRED_KEYS`. The C++ reader (lib/model.cc) implements the same contract; tests hold the two together.
+:data:`REQUIRED_KEYS`. The one reader is the C++ one (lib/model.cc; Python reads through it,
+modelfile.reader); tests hold the writer and the reader together.
 """
 
-__all__ = ["FORMAT_VERSION", "ARCH", "PREDICTION", "OPSET", "IR_VERSION", "MAX_FILE_BYTES", "META_PREFIX",
+__all__ = ["FORMAT_VERSION", "ARCH", "PREDICTION", "OPSET", "IR_VERSION",
            "REQUIRED_KEYS", "INPUTS", "OUTPUT", "initializer_shapes"]
 
 #: format version this package reads and writes (metadata ``ddpm.format_version`` holds it as decimal text)
@@ -17,10 +18,6 @@ PREDICTION = "eps"
 #: ONNX opset and IR version the writer emits
 OPSET = 17
 IR_VERSION = 8
-#: readers refuse larger files before parsing them
-MAX_FILE_BYTES = 256 << 20
-#: prefix of every gr-ddpm metadata key
-META_PREFIX = "ddpm."
 #: metadata keys every model carries (without the prefix)
 REQUIRED_KEYS = ("format_version", "arch", "hidden", "depth", "T", "betas", "schedule", "prediction",
                  "dataset", "power_scale", "opset", "train_seed", "commit")

@@ -223,3 +223,74 @@ def test_shipped_models_valid(name, monkeypatch):
     assert m.betas.dtype == np.float64 and np.all(np.diff(m.betas) > 0)
     monkeypatch.setenv("DDPM_MODEL_PATH", str(REPO / "models"))
     assert models.find_model(name) == str(path)
+
+
+# ------------------------------------------------------------------ not a regular file; one reader
+def _load_in_subprocess(path, timeout=60):
+    """load_model(path) in a fresh interpreter: (outcome line, stderr). A hang or a huge read fails the test."""
+    import subprocess
+    import sys
+    code = ("import sys\nfrom gnuradio.ddpm.modelfile.reader import load_model, ModelFormatError\n"
+            "try:\n    load_model(sys.argv[1])\nexcept ModelFormatError as e:\n    print('ModelFormatError:', e)\n")
+    try:
+        r = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"load_model({path!r}) still running after {timeout} s")
+    return r.stdout.strip(), r.stderr
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev_zero", "directory", "symlink_to_fifo"])
+def test_non_regular_files_are_refused_before_any_read(tmp_path, kind):
+    """A named pipe used to block the reader forever, /dev/zero was read without limit (getsize is 0)."""
+    if kind == "fifo":
+        path = str(tmp_path / "pipe.onnx")
+        os.mkfifo(path)
+    elif kind == "symlink_to_fifo":
+        os.mkfifo(tmp_path / "pipe")
+        path = str(tmp_path / "link.onnx")
+        os.symlink(tmp_path / "pipe", path)
+    elif kind == "dev_zero":
+        path = "/dev/zero"
+    else:
+        path = str(tmp_path)
+    out, err = _load_in_subprocess(path)
+    assert out.startswith("ModelFormatError:") and "cannot open" in out and path in out, out + err
+
+
+def test_python_reader_is_the_cpp_reader(good):
+    """Every field of the Model is the C++ model's (same values, documented dtypes)."""
+    from gnuradio.ddpm import model as native
+    m, n = load_model(good), native.load(good)
+    assert (m.T, m.hidden, m.depth, m.bits_per_symbol, m.dataset, m.path) == (n.T, n.hidden, n.depth,
+                                                                               n.bits_per_symbol, n.dataset, n.path)
+    assert m.betas.dtype == np.float64 and np.array_equal(m.betas, n.betas)
+    assert np.array_equal(m.alpha_bar, n.alpha_bar) and m.power_scale == n.power_scale
+    assert m.constellation.dtype == np.complex128 and np.array_equal(m.constellation, n.constellation)
+    assert m.metadata == dict(n.metadata_map)
+    for l in range(D):
+        assert np.array_equal(m.weights[f"layers.{l}.weight"], n.weight(l))
+        assert np.array_equal(m.weights[f"embeddings.{l}"], n.embedding(l))
+    assert all(w.dtype == np.float32 for w in m.weights.values())
+
+
+def test_duplicate_metadata_key_and_non_decimal_integer_follow_the_cpp_reader(good, tmp_path):
+    """Files on which the two readers used to disagree: whatever the C++ reader says, Python says the same."""
+    from gnuradio.ddpm import model as native
+
+    def dup(m):
+        m.metadata_props.insert(0, onnx.StringStringEntryProto(key="ddpm.T", value="-5"))
+    cases = [_rewrite(good, str(tmp_path / "dup.onnx"), dup),
+             _rewrite(good, str(tmp_path / "us.onnx"), _set_meta("ddpm.format_version", "1_0")),
+             _rewrite(good, str(tmp_path / "bigT.onnx"), _set_meta("ddpm.T", "2000000"))]
+    for p in cases:
+        try:
+            native.load(p)
+            cpp = None
+        except ValueError as e:
+            cpp = str(e)
+        try:
+            load_model(p)
+            py = None
+        except ModelFormatError as e:
+            py = str(e)
+        assert py == cpp, p

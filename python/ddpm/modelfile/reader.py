@@ -1,21 +1,21 @@
-"""Read and validate a gr-ddpm model file (docs/model-format.md, version 1) in Python.
+"""Read and validate a gr-ddpm model file (docs/model-format.md, version 1) in Python, through the C++ reader.
 
-``load_model(path) -> Model``; every problem raises :class:`ModelFormatError` (a ValueError) whose
-message names the file and contains the phrase listed in docs/model-format.md ("Errors").
+``load_model(path) -> Model``; every problem raises :class:`ModelFormatError` (a ValueError) whose message is the
+C++ reader's (``gnuradio.ddpm.model.load``): it names the file and contains the phrase listed in
+docs/model-format.md ("Errors"). There is one model reader: this module only checks that the path is a regular
+file (so a FIFO, a device or a directory is refused before anything opens it) and copies the C++ model's
+fields into numpy arrays.
 """
-import json
-import math
 import os
+import stat
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from gnuradio.ddpm.modelfile.format import (ARCH, FORMAT_VERSION, MAX_FILE_BYTES, META_PREFIX, PREDICTION,
-                                           REQUIRED_KEYS, initializer_shapes)
+from gnuradio.ddpm.ddpm_python import ModelError, model as native_model
 from gnuradio.ddpm.modelfile.schedule import start_step
 
 __all__ = ["Model", "ModelFormatError", "load_model"]
-
 
 
 class ModelFormatError(ValueError):
@@ -27,7 +27,8 @@ class Model:
     """A loaded model file.
 
     path: absolute path. T, hidden, depth: ints. betas: float64 [T], exactly as stored.
-    alpha_bar: float64 [T] = cumprod(1 - betas). constellation: complex128 [M] (model units) or None.
+    alpha_bar: float64 [T] = cumprod(1 - betas). constellation: complex128 [M] (model units, the C++
+    reader's complex64 values) or None.
     bits_per_symbol: int (0 without constellation). power_scale: float (model = power_scale x physical).
     dataset: str. metadata: dict str -> str (all metadata_props). weights: dict name -> float32 ndarray
     (``layers.{l}.weight`` [H, in], ``layers.{l}.bias`` [H], ``embeddings.{l}`` [T, H], ``out.weight``
@@ -51,135 +52,49 @@ class Model:
         return start_step(self.alpha_bar, noise_var)
 
 
-def _err(path, msg):
-    return ModelFormatError(f"{msg} (model file '{path}')")
-
-
-def _int_meta(path, meta, key, lo=None):
-    v = meta[key]
+def _check_regular_file(path):
+    """ModelFormatError unless `path` is an existing regular file (stat follows symbolic links). Nothing is
+    opened: a FIFO would block an open(), a character device (/dev/zero) has no size to bound a read."""
     try:
-        i = int(v.strip())
-        if str(i) != v.strip() and v.strip() != f"+{i}":
-            raise ValueError
-    except ValueError:
-        raise _err(path, f"bad metadata '{key}': '{v[:40]}' is not an integer") from None
-    if lo is not None and i < lo:
-        raise _err(path, f"bad metadata '{key}': {i} < {lo}")
-    return i
+        st = os.stat(path)
+    except OSError as e:
+        raise ModelFormatError(f"{path}: cannot open: {e.strerror or e}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ModelFormatError(f"{path}: cannot open: is a directory")
+    if not stat.S_ISREG(st.st_mode):
+        raise ModelFormatError(f"{path}: cannot open: not a regular file (a FIFO, device or socket)")
 
 
 def load_model(path):
-    """Load and validate a model file: str/PathLike -> Model. Raises ModelFormatError."""
-    import onnx
-    from onnx import numpy_helper
-    from google.protobuf.message import DecodeError
+    """Load and validate a model file: str/PathLike -> Model. Raises ModelFormatError.
 
-    path = os.path.abspath(os.fspath(path))
+    The file is read and checked by the C++ reader (``gnuradio.ddpm.model.load``, the GIL released while it
+    reads and parses); the result is copied: betas and alpha_bar float64 [T] exactly as the C++ reader holds
+    them, constellation complex128 [M] or None, weights float32 arrays under the initializer names.
+    """
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise _err(path, f"not an ONNX model: file is {size} bytes (> {MAX_FILE_BYTES})")
-        with open(path, "rb") as f:
-            data = f.read()
-    except ModelFormatError:
-        raise
-    except OSError as e:
-        raise _err(path, f"cannot open: {e.strerror or e}") from None
-    if not data:
-        raise _err(path, "not an ONNX model: the file is empty")
-    proto = onnx.ModelProto()
+        path = os.path.abspath(os.fspath(path))
+    except TypeError as e:
+        raise ModelFormatError(f"{path!r}: cannot open: {e}") from None
+    _check_regular_file(path)
     try:
-        proto.ParseFromString(data)
-    except (DecodeError, ValueError, RuntimeError) as e:
-        raise _err(path, f"not an ONNX model: {e or 'protobuf parse error'}") from None
-    if proto.ir_version <= 0 or not proto.HasField("graph"):
-        raise _err(path, "not an ONNX model: no IR version or no graph")
-
-    meta = {}
-    for p in proto.metadata_props:  # the first occurrence of a key wins, as in the C++ reader
-        meta.setdefault(p.key, p.value)
-    for k in REQUIRED_KEYS:
-        if META_PREFIX + k not in meta:
-            raise _err(path, f"missing metadata 'ddpm.{k}'")
-    if _int_meta(path, meta, "ddpm.format_version") != FORMAT_VERSION:  # "one": bad metadata, as in C++
-        raise _err(path, f"unsupported format version '{meta['ddpm.format_version'][:40]}' "
-                         f"(this reader knows {FORMAT_VERSION})")
-    if meta["ddpm.arch"].strip() != ARCH:
-        raise _err(path, f"unsupported architecture '{meta['ddpm.arch'][:60]}' (this reader knows {ARCH})")
-    if meta["ddpm.prediction"].strip() != PREDICTION:
-        raise _err(path, f"unsupported prediction '{meta['ddpm.prediction'][:40]}' (only '{PREDICTION}')")
-    T = _int_meta(path, meta, "ddpm.T", 1)
-    hidden = _int_meta(path, meta, "ddpm.hidden", 1)
-    depth = _int_meta(path, meta, "ddpm.depth", 1)
-    _int_meta(path, meta, "ddpm.opset", 1)
-    _int_meta(path, meta, "ddpm.train_seed")
-
-    try:
-        betas_list = json.loads(meta["ddpm.betas"])
-        if not isinstance(betas_list, list) or not all(
-                isinstance(b, (int, float)) and not isinstance(b, bool) for b in betas_list):
-            raise ValueError("not a JSON array of numbers")
-        betas = np.array(betas_list, dtype=np.float64)
-    except (ValueError, RecursionError) as e:  # RecursionError: deeply nested "[[[[..."
-        raise _err(path, f"bad metadata 'ddpm.betas': {e}") from None
-    if betas.shape[0] != T:
-        raise _err(path, f"bad metadata 'ddpm.betas': {betas.shape[0]} values but ddpm.T = {T}")
-    if not (np.all(np.isfinite(betas)) and np.all(betas > 0) and np.all(betas < 1)):
-        raise _err(path, "bad metadata 'ddpm.betas': every beta must be in (0, 1)")
-    alpha_bar = np.cumprod(1.0 - betas)
-
-    try:
-        power_scale = float(meta["ddpm.power_scale"])
-    except ValueError:
-        power_scale = math.nan
-    if not (math.isfinite(power_scale) and power_scale > 0):
-        raise _err(path, f"bad metadata 'ddpm.power_scale': '{meta['ddpm.power_scale'][:40]}' is not a "
-                         "finite number > 0")
-
-    constellation, bps = None, 0
-    if "ddpm.constellation" in meta:
-        try:
-            c = np.array(json.loads(meta["ddpm.constellation"]), dtype=np.float64)
-            if c.ndim != 2 or c.shape[1] != 2 or c.shape[0] < 1 or not np.all(np.isfinite(c)):
-                raise ValueError("need a non-empty JSON array of finite [I, Q] pairs")
-        except (ValueError, TypeError, RecursionError) as e:
-            raise _err(path, f"bad metadata 'ddpm.constellation': {e}") from None
-        constellation = c[:, 0] + 1j * c[:, 1]
-        if "ddpm.bits_per_symbol" not in meta:
-            raise _err(path, "missing metadata 'ddpm.bits_per_symbol'")
-        bps = _int_meta(path, meta, "ddpm.bits_per_symbol", 1)
-        if bps > 24 or (1 << bps) != constellation.shape[0]:
-            raise _err(path, f"bad metadata 'ddpm.bits_per_symbol': {bps} bits but "
-                             f"{constellation.shape[0]} constellation points")
-
-    inits = {i.name: i for i in proto.graph.initializer}
+        m = native_model.load(path)
+    except ModelError as e:
+        msg = str(e)
+        if path not in msg:   # the message always names the file, even if the C++ one does not
+            msg = f"{path}: {msg or 'rejected by the C++ model reader (no message)'}"
+        raise ModelFormatError(msg) from None
+    depth = int(m.depth)
     weights = {}
-    for name, shape in initializer_shapes(T, hidden, depth):
-        if name not in inits:
-            raise _err(path, f"missing initializer '{name}'")
-        ini = inits[name]
-        dims = tuple(int(d) for d in ini.dims)
-        if ini.data_type != onnx.TensorProto.FLOAT:
-            raise _err(path, f"bad initializer '{name}': dtype {onnx.TensorProto.DataType.Name(ini.data_type)}"
-                             f", expected FLOAT")
-        if dims != shape:
-            raise _err(path, f"bad initializer '{name}': shape {list(dims)}, expected {list(shape)}")
-        n = int(np.prod(shape))
-        if ini.HasField("raw_data"):
-            if len(ini.raw_data) != 4 * n:
-                raise _err(path, f"bad initializer '{name}': {len(ini.raw_data)} data bytes, expected {4 * n}"
-                                 f" for shape {list(shape)}")
-        elif len(ini.float_data) != n:
-            raise _err(path, f"bad initializer '{name}': {len(ini.float_data)} values, expected {n} for "
-                             f"shape {list(shape)}")
-        try:
-            a = np.asarray(numpy_helper.to_array(ini), dtype=np.float32).reshape(shape)
-        except Exception as e:  # noqa: BLE001 (external data, odd encodings)
-            raise _err(path, f"bad initializer '{name}': {e}") from None
-        if not np.all(np.isfinite(a)):
-            raise _err(path, f"non-finite value in initializer '{name}'")
-        weights[name] = a
-
-    return Model(path=path, T=T, hidden=hidden, depth=depth, betas=betas, alpha_bar=alpha_bar,
-                 constellation=constellation, bits_per_symbol=bps, power_scale=power_scale,
-                 dataset=meta["ddpm.dataset"], metadata=meta, weights=weights)
+    for l in range(depth):
+        weights[f"layers.{l}.weight"] = np.array(m.weight(l), dtype=np.float32)
+        weights[f"layers.{l}.bias"] = np.array(m.bias(l), dtype=np.float32)
+        weights[f"embeddings.{l}"] = np.array(m.embedding(l), dtype=np.float32)
+    weights["out.weight"] = np.array(m.out_weight, dtype=np.float32)
+    weights["out.bias"] = np.array(m.out_bias, dtype=np.float32)
+    bps = int(m.bits_per_symbol)
+    const = np.asarray(m.constellation).astype(np.complex128) if bps else None
+    return Model(path=path, T=int(m.T), hidden=int(m.hidden), depth=depth,
+                 betas=np.array(m.betas, dtype=np.float64), alpha_bar=np.array(m.alpha_bar, dtype=np.float64),
+                 constellation=const, bits_per_symbol=bps, power_scale=float(m.power_scale),
+                 dataset=str(m.dataset), metadata=dict(m.metadata_map), weights=weights)
