@@ -205,6 +205,9 @@ def plot_shaping(rows, path, setting=None):
     plt = _plt()
     fig, ax, panels = _constellation_noise_panels(plt, rows)
     for a, c, nz in panels:
+        if not _sel(rows, constellation=c, noise=nz):
+            a.set_visible(False)                   # e.g. the hardware channel is measured for 16-QAM only
+            continue
         for m in ("uniform", "ddpm", "mb", "ba"):
             xs, ys = _series(rows, "snr_db", "gap", constellation=c, noise=nz, method=m)
             if xs.size:
