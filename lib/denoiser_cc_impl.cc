@@ -6,6 +6,7 @@
  */
 
 #include "denoiser_cc_impl.h"
+#include "work_guard.h"
 #include <gnuradio/io_signature.h>
 #include <algorithm>
 #include <chrono>
@@ -415,29 +416,13 @@ int denoiser_cc_impl::work(int noutput_items,
 {
     const gr_complex* in = static_cast<const gr_complex*>(input_items[0]);
     gr_complex* out = static_cast<gr_complex*>(output_items[0]);
-    std::string kind, what;
     try {
         return do_work(noutput_items, in, out);
     } catch (const kernel::sampler_cancelled&) {
         return 0; // stop(): nothing consumed, nothing produced
-    } catch (const std::exception& e) {
-        kind = typeid(e).name();
-        what = e.what();
     } catch (...) {
-        kind = "unknown";
-        what = "an exception of unknown type";
+        return detail::zero_output_after_failure(out, noutput_items, nitems_read(0), d_warned_errors, d_logger);
     }
-    try {
-        std::fill(out, out + noutput_items, gr_complex(0.0f, 0.0f));
-        if (d_warned_errors.insert(kind).second)
-            d_logger->error("work() failed between items {} and {}: {}; those items are output as 0 "
-                            "and the stream goes on (this error is shown once per kind)",
-                            nitems_read(0),
-                            nitems_read(0) + uint64_t(noutput_items),
-                            what);
-    } catch (...) {
-    }
-    return noutput_items;
 }
 
 int denoiser_cc_impl::do_work(int noutput_items, const gr_complex* in, gr_complex* out)

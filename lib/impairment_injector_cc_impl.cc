@@ -6,6 +6,7 @@
  */
 
 #include "impairment_injector_cc_impl.h"
+#include "work_guard.h"
 #include <gnuradio/io_signature.h>
 #include <algorithm>
 #include <typeinfo>
@@ -277,28 +278,15 @@ int impairment_injector_cc_impl::work(int noutput_items,
                                       gr_vector_const_void_star& input_items,
                                       gr_vector_void_star& output_items)
 {
-    std::string kind, what;
     try {
         return do_work(noutput_items, input_items, output_items);
-    } catch (const std::exception& e) {
-        kind = typeid(e).name();
-        what = e.what();
     } catch (...) {
-        kind = "unknown";
-        what = "an exception of unknown type";
+        return detail::zero_output_after_failure(static_cast<gr_complex*>(output_items[0]),
+                                                 noutput_items,
+                                                 nitems_read(0),
+                                                 d_warned_errors,
+                                                 d_logger);
     }
-    try {
-        auto out = static_cast<gr_complex*>(output_items[0]);
-        std::fill(out, out + noutput_items, gr_complex(0.0f, 0.0f));
-        if (d_warned_errors.insert(kind).second)
-            d_logger->error("work() failed between items {} and {}: {}; those items are output as 0 "
-                            "and the stream goes on (this error is shown once per kind)",
-                            nitems_read(0),
-                            nitems_read(0) + uint64_t(noutput_items),
-                            what);
-    } catch (...) {
-    }
-    return noutput_items;
 }
 
 int impairment_injector_cc_impl::do_work(int noutput_items,

@@ -27,6 +27,8 @@ def _grc_env_ok():
     return any(os.path.exists(os.path.join(p, "ddpm_impairment_injector_cc.block.yml")) for p in paths)
 
 
+from grc_tools import grcc as compile_grc  # tests/fixtures, on sys.path via the root conftest.py
+
 _COMPILED = {}
 
 
@@ -39,17 +41,8 @@ def grcc(grc, outdir):
     """Compile grc into outdir (once per test module); returns the path of the generated Python file."""
     if grc in _COMPILED and os.path.exists(_COMPILED[grc]):
         return _COMPILED[grc]
-    exe = shutil.which("grcc")
-    assert exe is not None, "grcc not found on PATH"
-    assert _grc_env_ok(), ("GRC_BLOCKS_PATH does not contain the gr-ddpm blocks: source scripts/env.sh "
-                           "(with the PREFIX you installed into) before running the tests")
-    r = subprocess.run([exe, "-o", str(outdir), grc], capture_output=True, text=True, timeout=120)
-    name = os.path.splitext(os.path.basename(grc))[0]
-    # the generated file is named after the flowgraph id, which by convention is the file name
-    out = os.path.join(str(outdir), name + ".py")
-    assert r.returncode == 0 and os.path.exists(out), f"grcc failed on {grc}:\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}"
-    _COMPILED[grc] = out
-    return out
+    _COMPILED[grc] = compile_grc(grc, outdir)
+    return _COMPILED[grc]
 
 
 def load(path):

@@ -7,32 +7,18 @@
 hosts): compiled by grcc, the receiver recovers the transmitted bytes exactly at 25 dB, and both exit
 cleanly within a time bound (killed on failure)."""
 import os
-import shutil
-import socket
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
+from grc_tools import free_port, grcc  # tests/fixtures, on sys.path via the root conftest.py
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TIMEOUT = 90  # s per process; the transfer itself takes about a second
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def grcc(name, outdir):
-    exe = shutil.which("grcc")
-    assert exe, "grcc not found on PATH"
-    r = subprocess.run([exe, "-o", str(outdir), os.path.join(ROOT, "examples", name + ".grc")],
-                       capture_output=True, text=True, timeout=120)
-    out = os.path.join(str(outdir), name + ".py")
-    assert r.returncode == 0 and os.path.exists(out), r.stdout[-3000:] + r.stderr[-3000:]
-    return out
 
 
 @pytest.fixture(scope="module")

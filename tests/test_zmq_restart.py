@@ -3,32 +3,18 @@ odd number of 4-bit symbols (as when it is killed), a second one (examples/zmq_t
 must drop the dangling nibble at the second transmitter's "tx_start" tag and deliver every later byte exactly
 (blocks.repack_bits_bb stayed 4 bits out of step for good), and report the restart ("byte alignment:")."""
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import textwrap
 
 import numpy as np
 
+from grc_tools import free_port, grcc  # tests/fixtures, on sys.path via the root conftest.py
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TIMEOUT = 90  # s per process
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def grcc(name, outdir):
-    exe = shutil.which("grcc")
-    assert exe, "grcc not found on PATH"
-    r = subprocess.run([exe, "-o", str(outdir), os.path.join(ROOT, "examples", name + ".grc")],
-                       capture_output=True, text=True, timeout=120)
-    out = os.path.join(str(outdir), name + ".py")
-    assert r.returncode == 0 and os.path.exists(out), r.stdout[-3000:] + r.stderr[-3000:]
-    return out
 
 FIRST_NIBBLES = 2001      # 1000 bytes and half of one more: the first transmitter stops mid-byte
 

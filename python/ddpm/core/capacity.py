@@ -22,6 +22,7 @@ import numpy as np
 
 from gnuradio.ddpm.core.checks import as_points, as_probabilities, check_noise, check_noise_var
 from gnuradio.ddpm.core.metrics import logsumexp
+from gnuradio.ddpm.core.search import golden_section_max
 
 __all__ = ["DiscreteChannel", "blahut_arimoto", "shaped_capacity", "shaped_mi", "capture_centres"]
 
@@ -257,19 +258,7 @@ def shaped_capacity(points, snr_db, noise="gaussian", order=None, tol=1e-5, cent
         return mi, p
 
     gap = [0.0]
-    inv = (math.sqrt(5.0) - 1.0) / 2.0
-    lo, hi = 1.0, g_hi
-    x1, x2 = hi - inv * (hi - lo), lo + inv * (hi - lo)
-    f1, f2 = best(x1), best(x2)
-    while hi - lo > 1e-2:
-        if f1[0] >= f2[0]:
-            hi, x2, f2 = x2, x1, f1
-            x1 = hi - inv * (hi - lo)
-            f1 = best(x1)
-        else:
-            lo, x1, f1 = x1, x2, f2
-            x2 = lo + inv * (hi - lo)
-            f2 = best(x2)
+    _, _, (_, f1), (_, f2) = golden_section_max(best, 1.0, g_hi, 1e-2, key=lambda r: r[0])
     mi, p = max([f1, f2, best(1.0)], key=lambda r: r[0])
     return (p, float(mi), gap[0]) if return_gap else (p, float(mi))
 

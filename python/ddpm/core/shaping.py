@@ -12,6 +12,7 @@ import numpy as np
 from gnuradio.ddpm.core import constellations
 from gnuradio.ddpm.ddpm_python import ddpm_sampler, model as kernel_model
 from gnuradio.ddpm.core.metrics import mi_gauss_hermite
+from gnuradio.ddpm.core.search import golden_section_max
 from gnuradio.ddpm.modelfile.lookup import find_model
 from gnuradio.ddpm.modelfile.samplers import check_sampler
 from gnuradio.ddpm.core.ccdm import entropy_bits, quantise_pmf
@@ -53,19 +54,7 @@ def mb_optimal_lambda(points, snr_db, lam_max=None, tol=1e-3, order=32):
     def f(lam):
         return mi_gauss_hermite(points, maxwell_boltzmann_pmf(points, lam), snr_db=snr_db, order=order)
 
-    g = (math.sqrt(5.0) - 1.0) / 2.0
-    a, b = 0.0, float(lam_max)
-    c, d = b - g * (b - a), a + g * (b - a)
-    fc, fd = f(c), f(d)
-    while b - a > tol:
-        if fc >= fd:
-            b, d, fd = d, c, fc
-            c = b - g * (b - a)
-            fc = f(c)
-        else:
-            a, c, fc = c, d, fd
-            d = a + g * (b - a)
-            fd = f(d)
+    a, b, _, _ = golden_section_max(f, 0.0, float(lam_max), tol)
     lam = 0.5 * (a + b)
     best = (lam, f(lam))
     f0 = f(0.0)
