@@ -570,3 +570,40 @@ def test_ba_source_with_a_capture():
     sh = ddpm.shaper(model="qam16", snr_db=10.0, n=256, pmf_source="ba", capture=(tx, rx / h))
     cen, w = capacity.capture_centres(tx, rx / h, pts)
     assert sh.expected_mi() >= capacity.shaped_mi(pts, None, 10.0, centres=cen, centre_weights=w) - 1e-4
+
+
+@pytest.mark.parametrize("source", ['"mb"', '"ba"'])
+def test_grc_block_with_a_pmf_source_compiles_and_runs(tmp_path, source):
+    """The GRC YAML's make template passes pmf_source/ba_noise: a flowgraph with the block compiles with grcc and
+    runs (bytes -> shaper -> head -> null sink)."""
+    import subprocess
+    import sys
+    from grc_tools import grcc   # tests/fixtures, on sys.path via the root conftest.py
+    grc = tmp_path / "shaper_source.grc"
+    grc.write_text(f"""options:
+  parameters: {{id: shaper_source, generate_options: no_gui, output_language: python, run: 'True',
+    run_options: run, title: shaper source, catch_exceptions: 'True'}}
+  states: {{coordinate: [8, 8], rotation: 0, state: enabled}}
+blocks:
+- name: src
+  id: blocks_vector_source_x
+  parameters: {{type: byte, vector: 'list(range(256)) * 64', repeat: 'False', vlen: '1', tags: '[]'}}
+  states: {{coordinate: [8, 120], rotation: 0, state: enabled}}
+- name: shp
+  id: ddpm_shaper
+  parameters: {{model: qam16, snr_db: '10.0', n: '256', mode: '0', pmf_source: '{source}',
+    ba_noise: '"laplacian"'}}
+  states: {{coordinate: [200, 120], rotation: 0, state: enabled}}
+- name: snk
+  id: blocks_null_sink
+  parameters: {{type: complex, vlen: '1', num_inputs: '1'}}
+  states: {{coordinate: [400, 120], rotation: 0, state: enabled}}
+connections:
+- [src, '0', shp, '0']
+- [shp, '0', snk, '0']
+metadata: {{file_format: 1}}
+""")
+    py = grcc(str(grc), tmp_path)
+    assert f"pmf_source={source}" in open(py).read()
+    r = subprocess.run([sys.executable, py], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
