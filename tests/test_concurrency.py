@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -159,7 +160,7 @@ def test_shaper_setters_from_python_thread():
     skewed /= skewed.sum()
     data = np.random.default_rng(1).integers(0, 256, 40_000, dtype=np.uint8)
     tb = gr.top_block()
-    src = blocks.vector_source_b(data.tolist())
+    src = blocks.vector_source_b(data.tolist(), True)     # endless: the flowgraph runs until the setters are done
     snk = blocks.vector_sink_c()
     tb.connect(src, shp, snk)
 
@@ -168,8 +169,13 @@ def test_shaper_setters_from_python_thread():
         shp.pmf(), shp.counts(), shp.rate()
 
     with _Hammer(poke) as h:
-        tb.run()
-    assert h.error is None and h.n > 10
+        tb.start()
+        deadline = time.monotonic() + 60.0              # wait for the condition, not a fixed time
+        while (h.n < 40 or len(snk.data()) < 20 * n) and time.monotonic() < deadline and h.error is None:
+            time.sleep(0.01)
+        tb.stop()
+        tb.wait()
+    assert h.error is None and h.n >= 40
     y = np.array(snk.data())
     assert y.size > 0 and y.size % n == 0 and np.all(np.isfinite(y))
     # CCDM: the points are scaled for the composition in use, so every block has unit power exactly when its
