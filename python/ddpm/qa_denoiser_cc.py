@@ -298,3 +298,26 @@ def test_grc_sampler_options_match_the_vocabulary():
     assert [int(o) for o in param["options"]] == [int(ddpm.sampler_from_name(n)) for n in names]
     assert param["option_labels"] == ddpm.sampler_labels()
     assert int(param["default"]) in range(len(names))
+
+
+def _nearest(x, points):
+    return points[np.argmin(np.abs(np.asarray(x)[:, None] - points[None, :]), axis=1)]
+
+
+@pytest.mark.parametrize("equalize", [1, 2])
+def test_hard_decisions_are_map_never_worse_than_nearest_on_the_input(qam16, equalize):
+    """output = 1: MAP decision over the model's constellation given the equalised input and its noise
+    variance (docs/denoiser.md). At -10 dB, 16-QAM, AWGN: SER(block) <= SER(nearest point of the raw input)
+    + 3 standard errors, the standard error sqrt(p (1 - p)/n) of a proportion from n symbols."""
+    n, snr_db = 20_000, -10.0
+    s, y = noisy_qam16(n, 10 ** (-snr_db / 10), seed=31)
+    pts = constellations.qam(16)
+    den = ddpm.denoiser_cc(qam16, sampler=2, steps=1, batch=1024, threads=1, snr_db=snr_db, equalize=equalize,
+                           output=1)
+    d, _ = run(den, y)
+    ser_map = np.mean(np.abs(d - s) > 1e-3)
+    ser_nn = np.mean(np.abs(_nearest(y, pts) - s) > 1e-3)
+    se = np.sqrt(ser_nn * (1 - ser_nn) / n)
+    assert ser_map <= ser_nn + 3 * se, (ser_map, ser_nn, se)
+    # with the model's uniform prior the MAP decision is the nearest point to the equalised input
+    assert np.mean(np.abs(d - _nearest(y, pts)) < 1e-3) >= 0.999
