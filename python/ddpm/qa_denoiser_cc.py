@@ -18,7 +18,7 @@ import pytest
 from gnuradio import blocks, gr
 
 from gnuradio import ddpm
-from gnuradio.ddpm.core import constellations
+from gnuradio.ddpm.core import channel, constellations
 from gnuradio.ddpm.modelfile.lookup import find_model
 
 
@@ -321,3 +321,18 @@ def test_hard_decisions_are_map_never_worse_than_nearest_on_the_input(qam16, equ
     assert ser_map <= ser_nn + 3 * se, (ser_map, ser_nn, se)
     # with the model's uniform prior the MAP decision is the nearest point to the equalised input
     assert np.mean(np.abs(d - _nearest(y, pts)) < 1e-3) >= 0.999
+
+
+def test_hardware_tag_of_the_injector_is_ignored(qam16):
+    """The injector's "hardware" tag (a PMT dict, docs/tags.md) is not a channel key: same output as without it,
+    and the tags pass through."""
+    _, y = noisy_qam16(3000, 0.05, seed=41)
+    hw = ddpm.impairment_injector_cc(**channel.HARDWARE_PRESETS["cheap_sdr"])
+    d = pmt.make_dict()
+    for k in ddpm.impairment_params.hardware_names():
+        d = pmt.dict_add(d, pmt.intern(k), pmt.from_double(hw.params().value(k)))
+    kw = dict(sampler=2, steps=1, batch=512, threads=1, snr_db=13.0, seed=3)
+    a, _ = run(ddpm.denoiser_cc(qam16, **kw), y)
+    b, tags = run(ddpm.denoiser_cc(qam16, **kw), y, tags=[tag(0, "hardware", d), tag(1700, "hardware", d)])
+    np.testing.assert_array_equal(a, b)
+    assert sum(pmt.symbol_to_string(t.key) == "hardware" for t in tags) == 2     # passed through
