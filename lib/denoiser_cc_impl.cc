@@ -327,6 +327,7 @@ void denoiser_cc_impl::to_model_units(size_t n)
     for (size_t i = 0; i < n; i++) {
         float v = d_nv[i];
         gr_complex x = d_x[i];
+        d_xeq[i] = x * ps;
         if (d_equalize == 2) {
             if (std::isfinite(v) && v >= 0.0f) {
                 const float g = 1.0f / (1.0f + v);
@@ -389,16 +390,21 @@ void denoiser_cc_impl::write_output(gr_complex* out, size_t n) const
             out[i] = d_y[i] * inv_ps;
         return;
     }
+    // MAP decision over the model's constellation given the equalised input x (before any MMSE
+    // shrinking) and its noise variance v: argmax_j log pi_j - |x - c_j|^2 / v. Model files carry no
+    // prior (format v1), so pi is uniform and the decision is the nearest point to x for every v; with
+    // equal priors no rule has a lower symbol error probability under Gaussian noise (docs/denoiser.md).
     const auto& c = d_model->constellation();
     for (size_t i = 0; i < n; i++) {
         if (d_bad[i]) { // non-finite input or overflow: 0, as for denoised output (docs/denoiser.md)
             out[i] = gr_complex(0.0f, 0.0f);
             continue;
         }
+        const gr_complex x = d_xeq[i];
         float best = std::numeric_limits<float>::infinity();
         size_t k = 0;
         for (size_t j = 0; j < c.size(); j++) {
-            const float d = std::norm(d_y[i] - c[j]);
+            const float d = std::norm(x - c[j]);
             if (d < best) {
                 best = d;
                 k = j;
@@ -433,6 +439,7 @@ int denoiser_cc_impl::do_work(int noutput_items, const gr_complex* in, gr_comple
     gr::thread::scoped_lock l(d_setlock); // one parameter set for the whole call
     if (d_x.size() < n) {
         d_x.resize(n);
+        d_xeq.resize(n);
         d_y.resize(n);
         d_nv.resize(n);
         d_src.resize(n);

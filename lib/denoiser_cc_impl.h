@@ -42,6 +42,7 @@ private:
 
     // scratch
     std::vector<gr_complex> d_x, d_y;
+    std::vector<gr_complex> d_xeq; // equalised input in model units, before MMSE shrinking (hard decisions)
     std::vector<float> d_nv;
     std::vector<uint8_t> d_src; // per-sample noise source (for estimation)
     std::vector<uint8_t> d_bad; // per-sample: non-finite input or network overflow -> output 0

@@ -6,6 +6,7 @@
  */
 
 #include "impairment_injector_cc_impl.h"
+#include "tx_hardware.h"
 #include "work_guard.h"
 #include <gnuradio/io_signature.h>
 #include <algorithm>
@@ -71,7 +72,18 @@ impairment_injector_cc::sptr impairment_injector_cc::make(double snr_db,
                                                           int noise,
                                                           uint64_t seed,
                                                           int antennas,
-                                                          int csi)
+                                                          int csi,
+                                                          double pa_sat,
+                                                          double pa_p,
+                                                          double pm_alpha,
+                                                          double pm_beta,
+                                                          double iq_amp_db,
+                                                          double iq_phase_deg,
+                                                          double dc_re,
+                                                          double dc_im,
+                                                          int pn_model,
+                                                          double pn_deg,
+                                                          double pn_corr_len)
 {
     const impairment_params p(snr_db,
                               kappa_t,
@@ -84,7 +96,18 @@ impairment_injector_cc::sptr impairment_injector_cc::make(double snr_db,
                               noise,
                               seed,
                               antennas,
-                              csi);
+                              csi,
+                              pa_sat,
+                              pa_p,
+                              pm_alpha,
+                              pm_beta,
+                              iq_amp_db,
+                              iq_phase_deg,
+                              dc_re,
+                              dc_im,
+                              pn_model,
+                              pn_deg,
+                              pn_corr_len);
     p.validate(); // throws before any block is made
     return gnuradio::make_block_sptr<impairment_injector_cc_impl>(p);
 }
@@ -105,13 +128,15 @@ impairment_injector_cc_impl::impairment_injector_cc_impl(const impairment_params
       d_kt_tag_pending(true),
       d_kr_tag_pending(true),
       d_power_tag_pending(true),
+      d_hw_tag_pending(p.hardware_on()),
       d_key_h(pmt::intern("h")),
       d_key_snr_db(pmt::intern("snr_db")),
       d_key_kappa_t(pmt::intern("kappa_t")),
       d_key_kappa_r(pmt::intern("kappa_r")),
       d_key_power(pmt::intern("power")),
       d_key_h_norm2(pmt::intern("h_norm2")),
-      d_key_antennas(pmt::intern("antennas"))
+      d_key_antennas(pmt::intern("antennas")),
+      d_key_hardware(pmt::intern("hardware"))
 {
     d_params.validate();
     for (int a = 0; a < MAX_ANTENNAS; a++)
@@ -135,6 +160,13 @@ void impairment_injector_cc_impl::install(const impairment_params& p_in)
     d_kr_tag_pending |= (p.kappa_r != old.kappa_r);
     d_power_tag_pending |= (p.power != old.power);
     d_ant_tag_pending |= (p.antennas != old.antennas);
+    for (const auto& name : impairment_params::hardware_names())
+        d_hw_tag_pending |= (p.value(name) != old.value(name));
+    if (p.pn_model != old.pn_model) {
+        // a new phase-noise process starts at the next sample
+        d_pn_theta = 0.0;
+        d_pn_start = true;
+    }
     if (p.fading != old.fading || p.antennas != old.antennas ||
         (p.fading == FADING_RAYLEIGH && p.coherence_len != old.coherence_len)) {
         // a new coherence block starts at the next sample
@@ -249,6 +281,17 @@ DDPM_INJ_GETTER(int, noise)
 DDPM_INJ_GETTER(uint64_t, seed)
 DDPM_INJ_GETTER(int, antennas)
 DDPM_INJ_GETTER(int, csi)
+DDPM_INJ_GETTER(double, pa_sat)
+DDPM_INJ_GETTER(double, pa_p)
+DDPM_INJ_GETTER(double, pm_alpha)
+DDPM_INJ_GETTER(double, pm_beta)
+DDPM_INJ_GETTER(double, iq_amp_db)
+DDPM_INJ_GETTER(double, iq_phase_deg)
+DDPM_INJ_GETTER(double, dc_re)
+DDPM_INJ_GETTER(double, dc_im)
+DDPM_INJ_GETTER(int, pn_model)
+DDPM_INJ_GETTER(double, pn_deg)
+DDPM_INJ_GETTER(double, pn_corr_len)
 #undef DDPM_INJ_GETTER
 
 #define DDPM_INJ_SETTER(type, name)                                  \
@@ -270,7 +313,31 @@ DDPM_INJ_SETTER(int, coherence_len)
 DDPM_INJ_SETTER(int, noise)
 DDPM_INJ_SETTER(int, antennas)
 DDPM_INJ_SETTER(int, csi)
+DDPM_INJ_SETTER(double, pa_sat)
+DDPM_INJ_SETTER(double, pa_p)
+DDPM_INJ_SETTER(double, pm_alpha)
+DDPM_INJ_SETTER(double, pm_beta)
+DDPM_INJ_SETTER(double, iq_amp_db)
+DDPM_INJ_SETTER(double, iq_phase_deg)
+DDPM_INJ_SETTER(double, dc_re)
+DDPM_INJ_SETTER(double, dc_im)
+DDPM_INJ_SETTER(int, pn_model)
+DDPM_INJ_SETTER(double, pn_deg)
+DDPM_INJ_SETTER(double, pn_corr_len)
 #undef DDPM_INJ_SETTER
+
+pmt::pmt_t impairment_injector_cc_impl::hardware_dict() const
+{
+    pmt::pmt_t d = pmt::make_dict();
+    for (const auto& name : impairment_params::hardware_names()) {
+        const double v = d_params.value(name);
+        d = pmt::dict_add(d,
+                          pmt::intern(name),
+                          name == "pn_model" ? pmt::from_long(static_cast<long>(v))
+                                             : pmt::from_double(v));
+    }
+    return d;
+}
 
 // No exception leaves work(): a failure is logged once per kind and the call's items come out as 0, so the
 // stream goes on (docs/reliability.md, "Guarantees").
@@ -310,8 +377,10 @@ int impairment_injector_cc_impl::do_work(int noutput_items,
         add_item_tag(0, n0, d_key_power, pmt::from_double(d_params.power), src);
     if (d_ant_tag_pending)
         add_item_tag(0, n0, d_key_antennas, pmt::from_long(d_params.antennas), src);
+    if (d_hw_tag_pending)
+        add_item_tag(0, n0, d_key_hardware, hardware_dict(), src);
     d_snr_tag_pending = d_kt_tag_pending = d_kr_tag_pending = d_power_tag_pending = false;
-    d_ant_tag_pending = false;
+    d_ant_tag_pending = d_hw_tag_pending = false;
 
     const impairment_params& p = d_params;
     const int nt = p.antennas;
@@ -332,6 +401,14 @@ int impairment_injector_cc_impl::do_work(int noutput_items,
         k = k < k_lo ? k_lo : (k > k_hi ? k_hi : k); // NaN passes through
         return (k + 0.5) * delta;
     };
+
+    // transmitter hardware (all off: skipped, the arithmetic is exactly as before it existed)
+    const bool hw = p.hardware_on();
+    const tx_hardware txhw(p);
+    const int pn = (p.pn_deg > 0.0) ? p.pn_model : PN_OFF;
+    const double pn_sd = p.pn_deg * (TWO_PI / 360.0);              // radians
+    const double pn_a = (pn == PN_PLL) ? std::exp(-1.0 / p.pn_corr_len) : 1.0;
+    const double pn_b = (pn == PN_PLL) ? pn_sd * std::sqrt(-std::expm1(-2.0 / p.pn_corr_len)) : pn_sd;
 
     double sd_r = std::sqrt(kr_p * (d_g_re * d_g_re + d_g_im * d_g_im) / 2.0);
     int nonfinite = 0; // non-finite input samples: passed through (their output is not finite)
@@ -356,6 +433,24 @@ int impairment_injector_cc_impl::do_work(int noutput_items,
         if (qb > 0) {
             x_re = quant(x_re);
             x_im = quant(x_im);
+        }
+        if (hw) {
+            txhw.apply(x_re, x_im);
+            if (pn != PN_OFF) {
+                // LO phase noise: one normal per sample, drawn before the sample's other draws
+                if (pn == PN_PLL) {
+                    d_pn_theta = d_pn_start ? pn_sd * d_rng.normal()
+                                            : pn_a * d_pn_theta + pn_b * d_rng.normal();
+                } else {
+                    d_pn_theta += pn_b * d_rng.normal();
+                    d_pn_theta = std::remainder(d_pn_theta, TWO_PI); // keep it small: no precision loss
+                }
+                d_pn_start = false;
+                const double c = std::cos(d_pn_theta), sn = std::sin(d_pn_theta);
+                const double r = c * x_re - sn * x_im;
+                x_im = c * x_im + sn * x_re;
+                x_re = r;
+            }
         }
         x_re *= sqrt_p;
         x_im *= sqrt_p;

@@ -60,6 +60,9 @@ private:
     bool d_kt_tag_pending;   // ... "kappa_t"
     bool d_kr_tag_pending;   // ... "kappa_r"
     bool d_power_tag_pending; // ... "power"
+    bool d_hw_tag_pending;    // ... "hardware" (dict)
+    double d_pn_theta = 0.0;  // LO phase-noise state, radians
+    bool d_pn_start = true;   // PLL-tracked: draw theta from its stationary distribution at the next sample
     bool d_warned_nonfinite = false; // one log line for non-finite input samples
     std::set<std::string> d_warned_errors; // kinds of exception already logged by work()
     int do_work(int noutput_items,
@@ -72,6 +75,9 @@ private:
     const pmt::pmt_t d_key_power;
     const pmt::pmt_t d_key_h_norm2;
     const pmt::pmt_t d_key_antennas;
+    const pmt::pmt_t d_key_hardware;
+    //! the "hardware" tag's value: dict parameter name -> value (pn_model as long, the others double)
+    pmt::pmt_t hardware_dict() const;
 
     //! validate \p p, then install it (seed kept), flag tags of changed values; caller holds d_setlock
     void install(const impairment_params& p);
@@ -101,6 +107,17 @@ public:
     uint64_t seed() const override;
     int antennas() const override;
     int csi() const override;
+    double pa_sat() const override;
+    double pa_p() const override;
+    double pm_alpha() const override;
+    double pm_beta() const override;
+    double iq_amp_db() const override;
+    double iq_phase_deg() const override;
+    double dc_re() const override;
+    double dc_im() const override;
+    int pn_model() const override;
+    double pn_deg() const override;
+    double pn_corr_len() const override;
 
     void set_snr_db(double snr_db) override;
     void set_kappa_t(double kappa_t) override;
@@ -113,6 +130,17 @@ public:
     void set_noise(int noise) override;
     void set_antennas(int antennas) override;
     void set_csi(int csi) override;
+    void set_pa_sat(double pa_sat) override;
+    void set_pa_p(double pa_p) override;
+    void set_pm_alpha(double pm_alpha) override;
+    void set_pm_beta(double pm_beta) override;
+    void set_iq_amp_db(double iq_amp_db) override;
+    void set_iq_phase_deg(double iq_phase_deg) override;
+    void set_dc_re(double dc_re) override;
+    void set_dc_im(double dc_im) override;
+    void set_pn_model(int pn_model) override;
+    void set_pn_deg(double pn_deg) override;
+    void set_pn_corr_len(double pn_corr_len) override;
 
     int work(int noutput_items,
              gr_vector_const_void_star& input_items,

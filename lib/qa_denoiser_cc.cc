@@ -323,13 +323,13 @@ BOOST_AUTO_TEST_CASE(test_denoiser_mmse_matched_untagged)
     BOOST_CHECK_EQUAL(den->noise_source(), "snr_db");
 }
 
-// Hard decisions: every output is one of the model's constellation points (physical units), and it is
-// the point nearest to the denoised output of an otherwise identical block.
+// Hard decisions: every output is one of the model's constellation points (physical units): the MAP
+// point given the equalised input, which with a model file's uniform prior is the point nearest to the
+// equalised input (here h = 1: the input itself), whatever the denoised output of the block.
 BOOST_AUTO_TEST_CASE(test_denoiser_hard_decisions)
 {
     const size_t n = 2000;
     auto y = noisy_qam16(n, 0.05, 3);
-    auto soft = run_block(denoiser_cc::make(QAM16, 2, 10, 0.0f, 512, 1, 5, 13.0, 1, 0), y, {}, 4096);
     auto hard = run_block(denoiser_cc::make(QAM16, 2, 10, 0.0f, 512, 1, 5, 13.0, 1, 1), y, {}, 4096);
     BOOST_REQUIRE_EQUAL(hard.size(), n);
     auto m = model::load(QAM16);
@@ -340,7 +340,7 @@ BOOST_AUTO_TEST_CASE(test_denoiser_hard_decisions)
     for (size_t i = 0; i < n; i++) {
         size_t best = 0;
         for (size_t j = 1; j < c.size(); j++)
-            if (std::norm(soft[i] * ps - c[j]) < std::norm(soft[i] * ps - c[best]))
+            if (std::norm(y[i] * ps - c[j]) < std::norm(y[i] * ps - c[best]))
                 best = j;
         if (std::abs(hard[i] - c[best] / ps) > 1e-6f)
             bad++;

@@ -336,3 +336,103 @@ BOOST_AUTO_TEST_CASE(test_impairment_params_effective_noise_var_miso)
 
 } /* namespace ddpm */
 } /* namespace gr */
+
+namespace gr {
+namespace ddpm {
+
+BOOST_AUTO_TEST_CASE(test_impairment_params_hardware_bounds_and_off_by_default)
+{
+    impairment_params ok;
+    BOOST_CHECK(!ok.hardware_on());
+    BOOST_CHECK_EQUAL(ok.pa_p, 2.0);
+    BOOST_CHECK_EQUAL(ok.pn_corr_len, 20.0);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    struct bad_case {
+        const char* name;
+        double value;
+    };
+    const std::vector<bad_case> bad = { { "pa_sat", 0.005 },       { "pa_sat", -1.0 },
+                                        { "pa_sat", nan },         { "pa_p", 0.05 },
+                                        { "pm_alpha", 10.5 },      { "pm_beta", -0.1 },
+                                        { "iq_amp_db", 20.5 },     { "iq_phase_deg", -46.0 },
+                                        { "dc_re", 11.0 },         { "dc_im", nan },
+                                        { "pn_model", 3.0 },       { "pn_deg", 181.0 },
+                                        { "pn_corr_len", 0.5 } };
+    for (const auto& c : bad) {
+        impairment_params p;
+        const std::string n = c.name;
+        (n == "pa_sat"         ? p.pa_sat
+         : n == "pa_p"         ? p.pa_p
+         : n == "pm_alpha"     ? p.pm_alpha
+         : n == "pm_beta"      ? p.pm_beta
+         : n == "iq_amp_db"    ? p.iq_amp_db
+         : n == "iq_phase_deg" ? p.iq_phase_deg
+         : n == "dc_re"        ? p.dc_re
+         : n == "dc_im"        ? p.dc_im
+         : n == "pn_deg"       ? p.pn_deg
+                               : p.pn_corr_len) = c.value;
+        if (n == "pn_model") {
+            p.pn_corr_len = 20.0;
+            p.pn_model = static_cast<int>(c.value);
+        }
+        bool thrown = false;
+        try {
+            p.validate();
+        } catch (const std::invalid_argument& e) {
+            thrown = true;
+            BOOST_CHECK_MESSAGE(std::string(e.what()).find(c.name) != std::string::npos,
+                                "message '" << e.what() << "' does not name " << c.name);
+        }
+        BOOST_CHECK_MESSAGE(thrown, "no std::invalid_argument for bad " << c.name);
+    }
+    auto blk = impairment_injector_cc::make();
+    BOOST_CHECK_THROW(blk->set_pn_model(5), std::invalid_argument);
+    BOOST_CHECK_EQUAL(blk->pn_model(), 0);
+    blk->set_pa_sat(1.0);
+    BOOST_CHECK(blk->params().hardware_on());
+}
+
+BOOST_AUTO_TEST_CASE(test_impairment_injector_cc_rapp_saleh_at_high_snr)
+{
+    // noise at 300 dB: |y| = A(r), arg(y / x) = Phi(r) to float precision, r = input amplitude
+    const double sat = 1.0, p = 2.0, alpha = 0.2, beta = 0.5;
+    auto inj = impairment_injector_cc::make(300.0, 0.0, 0.0, 1.0, 0, 1.5, 0, 1000, 0, 1, 1, 0, sat, p, alpha, beta);
+    std::vector<gr_complex> x;
+    const double amps[] = { 0.1, 0.5, 1.0, 1.3, 2.0, 4.0 };
+    for (double r : amps)
+        for (int k = 0; k < 8; k++)
+            x.push_back(std::polar(static_cast<float>(r), static_cast<float>(0.7 * k)));
+    const auto y = run_through(inj, x);
+    BOOST_REQUIRE_EQUAL(y.size(), x.size());
+    for (size_t i = 0; i < x.size(); i++) {
+        const double r = std::abs(x[i]);
+        const double a = r / std::pow(1.0 + std::pow(r / sat, 2 * p), 1.0 / (2 * p));
+        const double phi = alpha * r * r / (1.0 + beta * r * r);
+        BOOST_CHECK_SMALL(std::abs(y[i]) - a, 1e-5);
+        BOOST_CHECK_SMALL(std::arg(y[i] / x[i]) - phi, 1e-5);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(test_impairment_injector_cc_pll_phase_noise_rms)
+{
+    // PLL-tracked phase noise, RMS s = 3 deg, L = 20: theta = arg(y) on a constant input. mean(theta^2)
+    // of n samples of a stationary AR(1), a = exp(-1/L): relative std sqrt(2 (1 + a^2)/(1 - a^2)/n).
+    const size_t n = 200000;
+    const double L = 20.0, s = 3.0 * M_PI / 180.0, a = std::exp(-1.0 / L);
+    auto inj = impairment_injector_cc::make(
+        300.0, 0.0, 0.0, 1.0, 0, 1.5, 0, 1000, 0, 5, 1, 0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, PN_PLL, 3.0, L);
+    const auto y = run_through(inj, std::vector<gr_complex>(n, gr_complex(1.0f, 0.0f)));
+    double m2 = 0.0, m11 = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const double t = std::arg(y[i]);
+        m2 += t * t;
+        if (i)
+            m11 += t * std::arg(y[i - 1]);
+    }
+    BOOST_CHECK_CLOSE_FRACTION(m2 / n, s * s, 5.0 * std::sqrt(2.0 * (1 + a * a) / (1 - a * a) / n));
+    // lag-1 autocorrelation a, standard error sqrt((1 - a^2)/n)
+    BOOST_CHECK_SMALL(m11 / m2 - a, 5.0 * std::sqrt((1 - a * a) / n));
+}
+
+} // namespace ddpm
+} // namespace gr

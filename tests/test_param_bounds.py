@@ -44,7 +44,9 @@ def f32down(x):
 
 # ------------------------------------------------------------------------------------------------- injector
 INJ_DEFAULTS = dict(snr_db=20.0, kappa_t=0.0, kappa_r=0.0, power=1.0, quant_bits=0, full_scale=1.5, fading=0,
-                    coherence_len=1000, noise=0, seed=0, antennas=1, csi=0)
+                    coherence_len=1000, noise=0, seed=0, antennas=1, csi=0, pa_sat=0.0, pa_p=2.0, pm_alpha=0.0,
+                    pm_beta=0.0, iq_amp_db=0.0, iq_phase_deg=0.0, dc_re=0.0, dc_im=0.0, pn_model=0, pn_deg=0.0,
+                    pn_corr_len=20.0)
 # name: (values just inside, values just outside); bounds from impairment_params.h
 INJ_BOUNDS = {
     "snr_db": ([-100.0, 300.0], [down(-100.0), up(300.0), math.nan, math.inf, -math.inf]),
@@ -59,6 +61,17 @@ INJ_BOUNDS = {
     "seed": ([0, 2 ** 64 - 1], [-1, 2 ** 64]),
     "antennas": ([1, 64], [0, 65]),
     "csi": ([0, 1], [-1, 2]),
+    "pa_sat": ([0.0, 0.01, 1000.0], [down(0.0), down(0.01), up(1000.0), math.nan, math.inf]),
+    "pa_p": ([0.1, 100.0], [down(0.1), up(100.0), math.nan]),
+    "pm_alpha": ([-10.0, 0.0, 10.0], [down(-10.0), up(10.0), math.nan, math.inf]),
+    "pm_beta": ([0.0, 1000.0], [down(0.0), up(1000.0), math.nan]),
+    "iq_amp_db": ([-20.0, 20.0], [down(-20.0), up(20.0), math.nan]),
+    "iq_phase_deg": ([-45.0, 45.0], [down(-45.0), up(45.0), math.nan]),
+    "dc_re": ([-10.0, 10.0], [down(-10.0), up(10.0), math.nan, -math.inf]),
+    "dc_im": ([-10.0, 10.0], [down(-10.0), up(10.0), math.nan, math.inf]),
+    "pn_model": ([0, 1, 2], [-1, 3]),
+    "pn_deg": ([0.0, 180.0], [down(0.0), up(180.0), math.nan]),
+    "pn_corr_len": ([1.0, 1e9], [down(1.0), up(1e9), math.nan, math.inf]),
 }
 
 
@@ -282,6 +295,17 @@ GRC_BOUNDS = [
     ("ddpm_impairment_injector_cc", "seed", ["0", "2**64-1"], ["-1", "2**64"]),
     ("ddpm_impairment_injector_cc", "antennas", ["1", "64"], ["0", "65"]),
     ("ddpm_impairment_injector_cc", "csi", ["0", "1"], ["2"]),
+    ("ddpm_impairment_injector_cc", "pa_sat", ["0", "0.01", "1000"], ["0.009", "-0.001", "1000.001"]),
+    ("ddpm_impairment_injector_cc", "pa_p", ["0.1", "100"], ["0.099", "100.001"]),
+    ("ddpm_impairment_injector_cc", "pm_alpha", ["-10", "10"], ["-10.001", "10.001"]),
+    ("ddpm_impairment_injector_cc", "pm_beta", ["0", "1000"], ["-0.001", "1000.001"]),
+    ("ddpm_impairment_injector_cc", "iq_amp_db", ["-20", "20"], ["-20.001", "20.001"]),
+    ("ddpm_impairment_injector_cc", "iq_phase_deg", ["-45", "45"], ["-45.001", "45.001"]),
+    ("ddpm_impairment_injector_cc", "dc_re", ["-10", "10"], ["-10.001", "10.001"]),
+    ("ddpm_impairment_injector_cc", "dc_im", ["-10", "10"], ["-10.001", "10.001"]),
+    ("ddpm_impairment_injector_cc", "pn_model", ["0", "1", "2"], ["3"]),
+    ("ddpm_impairment_injector_cc", "pn_deg", ["0", "180"], ["-0.001", "180.001"]),
+    ("ddpm_impairment_injector_cc", "pn_corr_len", ["1", "1e9"], ["0.999", "1e9+1"]),
     ("ddpm_denoiser_cc", "sampler", ["0", "2"], ["-1", "3"]),
     ("ddpm_denoiser_cc", "steps", ["1"], ["0"]),
     ("ddpm_denoiser_cc", "eta", ["0", "1"], ["-0.001", "1.001"]),

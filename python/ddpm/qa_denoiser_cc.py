@@ -18,7 +18,7 @@ import pytest
 from gnuradio import blocks, gr
 
 from gnuradio import ddpm
-from gnuradio.ddpm.core import constellations
+from gnuradio.ddpm.core import channel, constellations
 from gnuradio.ddpm.modelfile.lookup import find_model
 
 
@@ -298,3 +298,41 @@ def test_grc_sampler_options_match_the_vocabulary():
     assert [int(o) for o in param["options"]] == [int(ddpm.sampler_from_name(n)) for n in names]
     assert param["option_labels"] == ddpm.sampler_labels()
     assert int(param["default"]) in range(len(names))
+
+
+def _nearest(x, points):
+    return points[np.argmin(np.abs(np.asarray(x)[:, None] - points[None, :]), axis=1)]
+
+
+@pytest.mark.parametrize("equalize", [1, 2])
+def test_hard_decisions_are_map_never_worse_than_nearest_on_the_input(qam16, equalize):
+    """output = 1: MAP decision over the model's constellation given the equalised input and its noise
+    variance (docs/denoiser.md). At -10 dB, 16-QAM, AWGN: SER(block) <= SER(nearest point of the raw input)
+    + 3 standard errors, the standard error sqrt(p (1 - p)/n) of a proportion from n symbols."""
+    n, snr_db = 20_000, -10.0
+    s, y = noisy_qam16(n, 10 ** (-snr_db / 10), seed=31)
+    pts = constellations.qam(16)
+    den = ddpm.denoiser_cc(qam16, sampler=2, steps=1, batch=1024, threads=1, snr_db=snr_db, equalize=equalize,
+                           output=1)
+    d, _ = run(den, y)
+    ser_map = np.mean(np.abs(d - s) > 1e-3)
+    ser_nn = np.mean(np.abs(_nearest(y, pts) - s) > 1e-3)
+    se = np.sqrt(ser_nn * (1 - ser_nn) / n)
+    assert ser_map <= ser_nn + 3 * se, (ser_map, ser_nn, se)
+    # with the model's uniform prior the MAP decision is the nearest point to the equalised input
+    assert np.mean(np.abs(d - _nearest(y, pts)) < 1e-3) >= 0.999
+
+
+def test_hardware_tag_of_the_injector_is_ignored(qam16):
+    """The injector's "hardware" tag (a PMT dict, docs/tags.md) is not a channel key: same output as without it,
+    and the tags pass through."""
+    _, y = noisy_qam16(3000, 0.05, seed=41)
+    hw = ddpm.impairment_injector_cc(**channel.HARDWARE_PRESETS["cheap_sdr"])
+    d = pmt.make_dict()
+    for k in ddpm.impairment_params.hardware_names():
+        d = pmt.dict_add(d, pmt.intern(k), pmt.from_double(hw.params().value(k)))
+    kw = dict(sampler=2, steps=1, batch=512, threads=1, snr_db=13.0, seed=3)
+    a, _ = run(ddpm.denoiser_cc(qam16, **kw), y)
+    b, tags = run(ddpm.denoiser_cc(qam16, **kw), y, tags=[tag(0, "hardware", d), tag(1700, "hardware", d)])
+    np.testing.assert_array_equal(a, b)
+    assert sum(pmt.symbol_to_string(t.key) == "hardware" for t in tags) == 2     # passed through

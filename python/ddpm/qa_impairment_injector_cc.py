@@ -305,7 +305,7 @@ def test_defaults_are_the_impairment_params_defaults():
         assert float(getattr(blk, name)()) == ref.value(name), name
         if name in sig and sig[name].default is not inspect.Parameter.empty:
             d = sig[name].default
-            d = {"none": 0, "gaussian": 0}.get(d, d)
+            d = {"none": 0, "gaussian": 0, "off": 0}.get(d, d)
             assert float(d) == ref.value(name), name
     assert blk.params().value("snr_db") == 20.0
 
@@ -315,7 +315,9 @@ BAD = [
     ("kappa_t", float("nan")), ("kappa_r", -1.0), ("power", 0.0), ("power", -1.0), ("quant_bits", -1),
     ("quant_bits", 17), ("full_scale", 0.0), ("full_scale", float("inf")), ("fading", 2), ("fading", -1),
     ("coherence_len", 0), ("noise", 2), ("antennas", 0), ("antennas", 65), ("antennas", -4), ("csi", 2),
-    ("csi", -1),
+    ("csi", -1), ("pa_sat", 0.001), ("pa_sat", -1.0), ("pa_sat", float("nan")), ("pa_p", 0.0), ("pm_alpha", 11.0),
+    ("pm_beta", -1.0), ("iq_amp_db", 21.0), ("iq_phase_deg", -46.0), ("dc_re", 11.0), ("dc_im", float("inf")),
+    ("pn_model", 3), ("pn_model", -1), ("pn_deg", -0.1), ("pn_deg", 181.0), ("pn_corr_len", 0.5),
 ]
 
 
@@ -551,3 +553,211 @@ def test_miso_receive_distortion_scales_with_effective_gain(csi):
                         seed=77)
     g = h_per_sample(tags, N)
     close_rel(np.mean(np.abs(y - np.sqrt(p) * g * x) ** 2 / (kr * p * np.abs(g) ** 2)), 1.0, N)
+
+
+# ------------------------------------------------------------------------------------------------------
+# Transmitter hardware (docs/channel.md, "Transmitter hardware"): IQ imbalance + DC, Rapp AM/AM,
+# Saleh-form AM/PM, Wiener / PLL-tracked phase noise. Checked against the formulas written out here
+# (not through channel.pa etc.), and the block against the numpy reference.
+# ------------------------------------------------------------------------------------------------------
+
+CHEAP_SDR = channel.HARDWARE_PRESETS["cheap_sdr"]
+NO_PN = {k: v for k, v in CHEAP_SDR.items() if not k.startswith("pn_")}
+
+
+def rapp(r, sat, p):
+    return r / (1.0 + (r / sat) ** (2 * p)) ** (1.0 / (2 * p))
+
+
+def saleh_phase(r, alpha, beta):
+    return alpha * r ** 2 / (1.0 + beta * r ** 2)
+
+
+def test_hardware_presets_are_the_documented_values():
+    # 5 degrees of AM/PM at the unit-power 16-QAM peak amplitude 3 sqrt(2)/sqrt(10)
+    peak = np.max(np.abs(constellations.qam(16)))
+    hw = channel.HARDWARE_PRESETS["pa"]
+    assert abs(np.rad2deg(saleh_phase(peak, hw["pm_alpha"], hw["pm_beta"])) - 5.0) < 1e-12
+    assert (hw["pa_sat"], hw["pa_p"]) == (1.0, 2.0)
+    assert CHEAP_SDR["iq_amp_db"] == 1.0 and CHEAP_SDR["iq_phase_deg"] == 5.0
+    assert (CHEAP_SDR["dc_re"], CHEAP_SDR["dc_im"]) == (0.05, 0.03)
+    assert (CHEAP_SDR["pn_model"], CHEAP_SDR["pn_deg"], CHEAP_SDR["pn_corr_len"]) == (2, 3.0, 20.0)
+
+
+def test_hardware_off_by_default_and_inert_values_change_nothing():
+    x = qam16(5000)
+    base = dict(snr_db=10.0, kappa_t=0.01, kappa_r=0.02, fading=1, coherence_len=37, seed=4)
+    y0, t0 = run_block(x, **base)
+    # parameters that do nothing while their part is off (pa_p without pa_sat, pm_beta without pm_alpha,
+    # pn_corr_len / pn_deg without a phase-noise model): same samples, same tags, no "hardware" tag
+    y1, t1 = run_block(x, **base, pa_p=7.0, pm_beta=3.0, pn_corr_len=99.0, pn_deg=5.0)
+    np.testing.assert_array_equal(y0, y1)
+    assert t0 == t1
+    assert not [t for t in t0 if t[1] == "hardware"]
+    assert not ddpm.impairment_params().hardware_on()
+    assert set(ddpm.impairment_params.hardware_names()) <= set(ddpm.impairment_params.names())
+
+
+@pytest.mark.parametrize("power", [1.0, 2.5])
+def test_hardware_block_equals_reference_without_noise(power):
+    # deterministic part (IQ, DC, PA, AM/PM) with the noise at 300 dB: the block equals the reference's
+    # distortion to float32 precision
+    rng = np.random.default_rng(7)
+    x = np.concatenate([qam16(4000), (rng.standard_normal(4000) + 1j * rng.standard_normal(4000))])
+    y, tags = run_block(x, snr_db=300.0, power=power, **NO_PN)
+    yr, _ = channel.apply_impairments(x.astype(np.complex64), snr_db=300.0, power=power, **NO_PN)
+    np.testing.assert_allclose(y, yr, rtol=0, atol=4e-6 * np.sqrt(power) * max(1.0, np.max(np.abs(yr))))
+    hw = [v for o, k, v in tags if k == "hardware"]
+    assert len(hw) == 1 and [o for o, k, v in tags if k == "hardware"] == [0]
+    for name, v in NO_PN.items():
+        assert hw[0][name] == v, name
+    # the chain by hand: IQ imbalance (Q branch gain g, phase error phi) and DC, then Rapp + Saleh form
+    g, phi = 10 ** (1.0 / 20), np.deg2rad(5.0)
+    xc = x.astype(np.complex64).astype(np.complex128)
+    u = xc.real + 1j * g * (xc.imag * np.cos(phi) - xc.real * np.sin(phi)) + (0.05 + 0.03j)
+    r = np.abs(u)
+    v = rapp(r, 1.0, 2.0) * np.exp(1j * (np.angle(u) + saleh_phase(r, NO_PN["pm_alpha"], NO_PN["pm_beta"])))
+    np.testing.assert_allclose(y, np.sqrt(power) * v, rtol=0, atol=4e-6 * np.sqrt(power) * 4)
+
+
+def _conditional_gain(y, x, sigma2, m):
+    """mean of y conj(x)/|x| (= A(r) e^{j Phi(r)} + noise) and its standard error per real component."""
+    z = y.astype(np.complex128) * np.conj(x) / np.abs(x)
+    return np.mean(z), np.sqrt(sigma2 / 2 / m)
+
+
+AMPS = [0.25, 0.5, 1.0, 1.5, 2.0, 3.0]
+
+
+def test_pa_am_am_is_rapp():
+    # per amplitude r, m samples with random phases; E[y conj(x)/|x|] = A(r) exactly (AM/PM off), the
+    # additive noise (sigma^2 = 0.01) gives each real component a standard error sqrt(sigma^2/2/m)
+    m, sigma2 = 20_000, 0.01
+    rng = np.random.default_rng(11)
+    for sat, p in [(1.0, 2.0), (0.7, 0.8), (1.5, 10.0)]:
+        x = np.concatenate([r * np.exp(2j * np.pi * rng.random(m)) for r in AMPS])
+        y, _ = run_block(x, snr_db=20.0, pa_sat=sat, pa_p=p, seed=3)
+        for i, r in enumerate(AMPS):
+            sl = slice(i * m, (i + 1) * m)
+            mu, se = _conditional_gain(y[sl], x[sl].astype(np.complex64), sigma2, m)
+            assert abs(mu.real - rapp(r, sat, p)) <= Z * se + 1e-6, (sat, p, r, mu, rapp(r, sat, p))
+            assert abs(mu.imag) <= Z * se + 1e-6, (sat, p, r, mu)
+
+
+def test_pa_am_pm_is_saleh_form():
+    # with AM/AM on as well: E[y conj(x)/|x|] = A(r) e^{j Phi(r)}; the phase of the mean has standard error
+    # se/A(r) (small-angle), the amplitude se
+    m, sigma2 = 20_000, 0.01
+    rng = np.random.default_rng(12)
+    alpha, beta = 0.4, 0.5
+    x = np.concatenate([r * np.exp(2j * np.pi * rng.random(m)) for r in AMPS])
+    y, _ = run_block(x, snr_db=20.0, pa_sat=1.0, pa_p=2.0, pm_alpha=alpha, pm_beta=beta, seed=5)
+    for i, r in enumerate(AMPS):
+        sl = slice(i * m, (i + 1) * m)
+        mu, se = _conditional_gain(y[sl], x[sl].astype(np.complex64), sigma2, m)
+        a = rapp(r, 1.0, 2.0)
+        assert abs(np.angle(mu) - saleh_phase(r, alpha, beta)) <= Z * se / a + 1e-6, (r, np.angle(mu))
+        assert abs(abs(mu) - a) <= Z * se + 1e-6, (r, abs(mu), a)
+
+
+def test_iq_imbalance_image_rejection_ratio():
+    # y = sqrt(p)(K1 x + K2 conj(x)) + n: least squares on [x, conj(x)] (circular Gaussian input)
+    # estimates K1, K2 with standard error sqrt(sigma^2/2/(N p E|x|^2)) per real component
+    n, sigma2 = N, 1e-3
+    rng = np.random.default_rng(13)
+    x = ((rng.standard_normal(n) + 1j * rng.standard_normal(n)) / np.sqrt(2)).astype(np.complex64)
+    for amp_db, ph in [(1.0, 5.0), (-2.0, 0.0), (0.0, -10.0)]:
+        y, _ = run_block(x, snr_db=30.0, iq_amp_db=amp_db, iq_phase_deg=ph, seed=6)
+        xc = x.astype(np.complex128)
+        (k1, k2), *_ = np.linalg.lstsq(np.stack([xc, np.conj(xc)], axis=1), y.astype(np.complex128), rcond=None)
+        g, phi = 10 ** (amp_db / 20), np.deg2rad(ph)
+        k1_f, k2_f = (1 + g * np.exp(-1j * phi)) / 2, (1 - g * np.exp(1j * phi)) / 2
+        se = np.sqrt(sigma2 / 2 / np.sum(np.abs(xc) ** 2))
+        for est, f in [(k1, k1_f), (k2, k2_f)]:
+            assert abs(est.real - f.real) <= Z * se and abs(est.imag - f.imag) <= Z * se, (amp_db, ph, est, f)
+        irr_f = 10 * np.log10((1 + g * g + 2 * g * np.cos(phi)) / (1 + g * g - 2 * g * np.cos(phi)))
+        assert abs(channel.image_rejection_db(amp_db, ph) - irr_f) < 1e-9
+        irr = 10 * np.log10(abs(k1) ** 2 / abs(k2) ** 2)
+        # dB error ~ (20/ln 10)(|dK2|/|K2| + |dK1|/|K1|), each |dK| <= sqrt(2) Z se
+        tol = 20 / np.log(10) * np.sqrt(2) * Z * se * (1 / abs(k2_f) + 1 / abs(k1_f))
+        assert abs(irr - irr_f) <= tol, (amp_db, ph, irr, irr_f, tol)
+
+
+def test_dc_offset_mean():
+    # y - sqrt(p) x = sqrt(p) d + n: its mean has standard error sqrt(sigma^2/2/N) per component
+    p, x = 2.0, qam16(N)
+    y, _ = run_block(x, snr_db=20.0, power=p, dc_re=0.05, dc_im=-0.03, seed=8)
+    e = np.mean(y.astype(np.complex128) - np.sqrt(p) * x.astype(np.complex64))
+    se = np.sqrt(p * 0.01 / 2 / N)
+    assert abs(e.real - np.sqrt(p) * 0.05) <= Z * se and abs(e.imag + np.sqrt(p) * 0.03) <= Z * se, e
+
+
+def _phase(model, deg, corr, n, seed, source):
+    x = np.ones(n, dtype=np.complex64)
+    kw = dict(snr_db=300.0, pn_model=model, pn_deg=deg, pn_corr_len=corr, seed=seed)
+    if source == "block":
+        y, _ = run_block(x, **kw)
+    else:
+        y, _ = channel.apply_impairments(x, **kw)
+    return np.angle(y.astype(np.complex128))
+
+
+@pytest.mark.parametrize("source", ["block", "reference"])
+def test_phase_noise_wiener_increments(source):
+    # increments d = theta_k - theta_{k-1} i.i.d. N(0, s^2): mean(d^2) has rel std sqrt(2/n); mean(d) has
+    # standard error s/sqrt(n); lag-1 correlation of the increments standard error 1/sqrt(n)
+    s = np.deg2rad(0.5)
+    th = _phase(1, 0.5, 20.0, N, 21, source)
+    d = np.angle(np.exp(1j * np.diff(th)))
+    close_rel(np.mean(d ** 2), s ** 2, d.size, np.sqrt(2.0))
+    assert abs(np.mean(d)) <= Z * s / np.sqrt(d.size)
+    assert abs(np.mean(d[1:] * d[:-1])) / s ** 2 <= Z / np.sqrt(d.size)
+    assert abs(th[0]) <= Z * s            # theta starts at 0: the first sample is one increment away
+
+
+@pytest.mark.parametrize("source", ["block", "reference"])
+def test_phase_noise_pll_rms_and_correlation(source):
+    # stationary AR(1) theta_k = a theta_{k-1} + ..., a = exp(-1/L), RMS s. For n samples (Bartlett):
+    #   mean(theta^2): rel std sqrt(2 (1 + a^2)/(1 - a^2)/n);
+    #   lag-m autocorrelation: var ((1 + a^2)(1 - a^(2m))/(1 - a^2) - 2 m a^(2m))/n.
+    n, deg, L = 2 * N, 3.0, 20.0
+    s, a = np.deg2rad(deg), np.exp(-1.0 / L)
+    th = _phase(2, deg, L, n, 22, source)
+    close_rel(np.mean(th ** 2), s ** 2, n, np.sqrt(2 * (1 + a * a) / (1 - a * a)))
+    c0 = np.mean(th * th)
+    for m in (1, int(L), 3 * int(L)):
+        rho = np.mean(th[m:] * th[:-m]) / c0
+        var = ((1 + a * a) * (1 - a ** (2 * m)) / (1 - a * a) - 2 * m * a ** (2 * m)) / n
+        assert abs(rho - a ** m) <= Z * np.sqrt(var), (m, rho, a ** m)
+
+
+def test_hardware_setters_tag_and_validate():
+    x = qam16(2000)
+    blk = ddpm.impairment_injector_cc(snr_db=300.0)
+    y0, t0 = run_block(x, blk)
+    assert not [t for t in t0 if t[1] == "hardware"]
+    blk.set_iq_amp_db(1.0)
+    blk.set_dc_re(0.05)
+    blk.set_pn_model(2)
+    blk.set_pn_deg(3.0)
+    assert (blk.iq_amp_db(), blk.dc_re(), blk.pn_model(), blk.pn_deg()) == (1.0, 0.05, 2, 3.0)
+    assert blk.params().hardware_on()
+    y1, t1 = run_block(x, blk)
+    hw = [(o, v) for o, k, v in t1 if k == "hardware"]
+    assert len(hw) == 1 and hw[0][0] == 0
+    assert hw[0][1]["iq_amp_db"] == 1.0 and hw[0][1]["pn_model"] == 2 and hw[0][1]["pn_deg"] == 3.0
+    assert np.max(np.abs(y1 - y0)) > 0.01          # the hardware acts
+    y2, t2 = run_block(x, blk)                      # unchanged: no new tag
+    assert not [t for t in t2 if t[1] == "hardware"]
+    before = blk.params().to_string()
+    for name, bad in [("pa_sat", 0.001), ("pn_model", 3), ("pn_corr_len", 0.5), ("iq_phase_deg", 46.0)]:
+        with pytest.raises(ValueError, match=name):
+            getattr(blk, "set_" + name)(bad)
+    assert blk.params().to_string() == before
+    blk.set_pn_model(0)                             # switching off is announced too
+    blk.set_iq_amp_db(0.0)
+    blk.set_dc_re(0.0)
+    y3, t3 = run_block(x, blk)
+    hw = [v for o, k, v in t3 if k == "hardware"]
+    assert len(hw) == 1 and hw[0]["pn_model"] == 0 and not blk.params().hardware_on()
+    np.testing.assert_allclose(y3, x, rtol=0, atol=2e-6)     # hardware off again: y = x at 300 dB

@@ -71,7 +71,10 @@ public:
      * \param snr_db SNR of the additive noise in dB, used until a "snr_db" tag arrives; NaN =
      *        unknown (estimate from the data); +-Inf is rejected
      * \param equalize 0 = off, 1 = zero forcing, 2 = MMSE
-     * \param output 0 = denoised samples, 1 = hard decisions (needs a model with a constellation)
+     * \param output 0 = denoised samples, 1 = hard decisions (needs a model with a constellation):
+     *        MAP over the model's constellation points given the equalised input (before MMSE
+     *        shrinking) and its noise variance; with the uniform prior of a model file this is the
+     *        nearest point to the equalised input (never worse than nearest-point on that input)
      */
     static sptr make(const std::string& model = "qam16",
                      int sampler = 2,

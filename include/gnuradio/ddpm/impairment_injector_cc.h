@@ -51,6 +51,16 @@ namespace ddpm {
  * parameters except the seed can be changed while the flowgraph runs; a change applies from the first
  * sample of the next call to work(). A change of fading, coherence_len or antennas starts a new
  * coherence block; a change of csi keeps h and recomputes w and g.
+ *
+ * Transmitter hardware (impairment_params, docs/channel.md "Transmitter hardware"; all off by default,
+ * and then the output is sample for sample what it was before these parameters existed): on the
+ * quantised unit-scale stream, before the sqrt(p) scaling, in the order of a real transmitter: IQ
+ * imbalance (iq_amp_db, iq_phase_deg) and DC offset (dc_re, dc_im) at the modulator, the PA's Rapp
+ * AM/AM (pa_sat relative to the RMS amplitude, pa_p) and Saleh-form AM/PM (pm_alpha, pm_beta), then LO
+ * phase noise (pn_model: 1 Wiener with increment std pn_deg per sample, 2 PLL-tracked with RMS pn_deg
+ * and correlation length pn_corr_len samples). Tag "hardware" (a PMT dict name -> value of the eleven
+ * hardware parameters) at the first sample when any is on and at the first sample produced after any
+ * of them changed. A change of pn_model restarts the phase-noise process.
  */
 class DDPM_API impairment_injector_cc : virtual public gr::sync_block
 {
@@ -72,6 +82,17 @@ public:
      * \param seed PRNG seed
      * \param antennas number of transmit antennas N_t, 1 .. 64
      * \param csi 1 = transmitter CSI (maximum-ratio transmission), 0 = equal power
+     * \param pa_sat Rapp saturation amplitude relative to the input RMS amplitude, 0 (linear) or [0.01, 1000]
+     * \param pa_p Rapp smoothness p, [0.1, 100]
+     * \param pm_alpha Saleh-form AM/PM alpha in radians, [-10, 10]
+     * \param pm_beta Saleh-form AM/PM beta, [0, 1000]
+     * \param iq_amp_db IQ amplitude imbalance in dB, [-20, 20]
+     * \param iq_phase_deg IQ phase imbalance in degrees, [-45, 45]
+     * \param dc_re DC offset, real part (relative to the input RMS amplitude), [-10, 10]
+     * \param dc_im DC offset, imaginary part, [-10, 10]
+     * \param pn_model phase noise: 0 off, 1 Wiener, 2 PLL-tracked
+     * \param pn_deg phase noise in degrees (Wiener: increment std; PLL: RMS), [0, 180]
+     * \param pn_corr_len PLL-tracked phase-noise correlation length in samples, [1, 1e9]
      */
     static sptr make(double snr_db = 20.0,
                      double kappa_t = 0.0,
@@ -84,7 +105,18 @@ public:
                      int noise = 0,
                      uint64_t seed = 0,
                      int antennas = 1,
-                     int csi = 0);
+                     int csi = 0,
+                     double pa_sat = 0.0,
+                     double pa_p = 2.0,
+                     double pm_alpha = 0.0,
+                     double pm_beta = 0.0,
+                     double iq_amp_db = 0.0,
+                     double iq_phase_deg = 0.0,
+                     double dc_re = 0.0,
+                     double dc_im = 0.0,
+                     int pn_model = 0,
+                     double pn_deg = 0.0,
+                     double pn_corr_len = 20.0);
 
     //! Current parameters (a copy).
     virtual impairment_params params() const = 0;
@@ -103,6 +135,17 @@ public:
     virtual uint64_t seed() const = 0;
     virtual int antennas() const = 0;
     virtual int csi() const = 0;
+    virtual double pa_sat() const = 0;
+    virtual double pa_p() const = 0;
+    virtual double pm_alpha() const = 0;
+    virtual double pm_beta() const = 0;
+    virtual double iq_amp_db() const = 0;
+    virtual double iq_phase_deg() const = 0;
+    virtual double dc_re() const = 0;
+    virtual double dc_im() const = 0;
+    virtual int pn_model() const = 0;
+    virtual double pn_deg() const = 0;
+    virtual double pn_corr_len() const = 0;
 
     virtual void set_snr_db(double snr_db) = 0;
     virtual void set_kappa_t(double kappa_t) = 0;
@@ -115,6 +158,17 @@ public:
     virtual void set_noise(int noise) = 0;
     virtual void set_antennas(int antennas) = 0;
     virtual void set_csi(int csi) = 0;
+    virtual void set_pa_sat(double pa_sat) = 0;
+    virtual void set_pa_p(double pa_p) = 0;
+    virtual void set_pm_alpha(double pm_alpha) = 0;
+    virtual void set_pm_beta(double pm_beta) = 0;
+    virtual void set_iq_amp_db(double iq_amp_db) = 0;
+    virtual void set_iq_phase_deg(double iq_phase_deg) = 0;
+    virtual void set_dc_re(double dc_re) = 0;
+    virtual void set_dc_im(double dc_im) = 0;
+    virtual void set_pn_model(int pn_model) = 0;
+    virtual void set_pn_deg(double pn_deg) = 0;
+    virtual void set_pn_corr_len(double pn_corr_len) = 0;
 };
 
 } // namespace ddpm

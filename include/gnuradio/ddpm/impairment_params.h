@@ -22,6 +22,13 @@ enum fading_t {
     FADING_RAYLEIGH = 1 //!< Rayleigh block fading: h ~ CN(0, 1), held for coherence_len samples
 };
 
+//! Phase-noise model of the transmitter's LO (impairment_params::pn_model).
+enum pn_model_t {
+    PN_OFF = 0,    //!< no phase noise
+    PN_WIENER = 1, //!< free-running oscillator: Wiener phase, increments N(0, pn_deg^2) per sample
+    PN_PLL = 2     //!< PLL-tracked residual: stationary Gauss-Markov phase, RMS pn_deg, correlation length pn_corr_len
+};
+
 //! Additive noise distribution of the impairment channel (impairment_params::noise).
 enum noise_t {
     NOISE_GAUSSIAN = 0, //!< circular complex Gaussian CN(0, sigma^2)
@@ -62,6 +69,22 @@ enum noise_t {
  *   antennas in 1..64; csi in {0 = no CSI (equal power), 1 = CSI (maximum-ratio transmission)}.
  * fading, noise and csi are plain ints so that GRC and Python can pass integers (Python's False/True
  * are accepted for csi); the enums fading_t and noise_t name their values.
+ *
+ * Transmitter hardware (docs/channel.md, "Transmitter hardware"; every part off by default), applied to
+ * the unit-scale stream q(s) before the sqrt(p) scaling, in the order of a real transmitter:
+ *   1. IQ modulator: u = K1 x + K2 conj(x) + d, K1 = (1 + g e^{-j phi})/2, K2 = (1 - g e^{j phi})/2,
+ *      g = 10^(iq_amp_db/20), phi = iq_phase_deg (the Q branch has gain g and phase error phi:
+ *      u = I + j g (Q cos phi - I sin phi) + d), d = dc_re + j dc_im (LO leakage);
+ *      image rejection ratio |K1|^2/|K2|^2 = (1 + g^2 + 2 g cos phi)/(1 + g^2 - 2 g cos phi);
+ *   2. PA, r = |u|: AM/AM Rapp A(r) = r / (1 + (r/pa_sat)^(2 pa_p))^(1/(2 pa_p)) (pa_sat = saturation
+ *      amplitude relative to the unit-power input's RMS amplitude 1; 0 = linear PA), AM/PM Saleh form
+ *      Phi(r) = pm_alpha r^2 / (1 + pm_beta r^2) radians: v = A(r) e^{j Phi(r)} u/r;
+ *   3. LO phase noise: v e^{j theta_k}; pn_model = PN_WIENER: theta_k = theta_{k-1} + N(0, pn_deg^2)
+ *      (theta_0 = 0 before the first sample); PN_PLL: theta_k = a theta_{k-1} + sqrt(1 - a^2) pn_deg w_k,
+ *      a = exp(-1/pn_corr_len) (RMS pn_deg, autocorrelation pn_deg^2 a^|m|; theta starts stationary).
+ * Bounds: pa_sat 0 (off) or in [0.01, 1000]; pa_p in [0.1, 100]; pm_alpha in [-10, 10] rad; pm_beta in
+ *   [0, 1000]; iq_amp_db in [-20, 20] dB; iq_phase_deg in [-45, 45]; dc_re, dc_im in [-10, 10];
+ *   pn_model in {0, 1, 2}; pn_deg in [0, 180]; pn_corr_len in [1, 1e9] samples.
  */
 struct DDPM_API impairment_params {
     double snr_db;           //!< SNR of the additive noise, dB: sigma^2 = power 10^(-snr_db/10)
@@ -76,6 +99,17 @@ struct DDPM_API impairment_params {
     uint64_t seed;           //!< PRNG seed (same seed, same output)
     int antennas;            //!< number of transmit antennas N_t (MISO), 1..64
     int csi;                 //!< 1: transmitter CSI, maximum-ratio precoding; 0: equal power
+    double pa_sat;           //!< Rapp PA saturation amplitude relative to the input RMS amplitude, 0 = linear PA
+    double pa_p;             //!< Rapp smoothness p
+    double pm_alpha;         //!< Saleh-form AM/PM alpha, radians: Phi(r) = pm_alpha r^2/(1 + pm_beta r^2)
+    double pm_beta;          //!< Saleh-form AM/PM beta
+    double iq_amp_db;        //!< IQ amplitude imbalance, dB (gain of the Q branch relative to I)
+    double iq_phase_deg;     //!< IQ phase imbalance, degrees
+    double dc_re;            //!< DC offset (LO leakage), real part, relative to the input RMS amplitude
+    double dc_im;            //!< DC offset, imaginary part
+    int pn_model;            //!< pn_model_t: 0 off, 1 Wiener, 2 PLL-tracked
+    double pn_deg;           //!< phase noise, degrees: Wiener increment std per sample, or PLL-tracked RMS
+    double pn_corr_len;      //!< PLL-tracked phase noise correlation length, samples
 
     /*!
      * \brief Parameters with the given values; the defaults are the channel's defaults. Does not
@@ -93,6 +127,17 @@ struct DDPM_API impairment_params {
      * \param seed PRNG seed (same seed, same output)
      * \param antennas number of transmit antennas N_t (MISO), 1 .. 64
      * \param csi 1 = transmitter CSI (maximum-ratio transmission), 0 = equal power
+     * \param pa_sat Rapp saturation amplitude relative to the input RMS amplitude, 0 (linear) or [0.01, 1000]
+     * \param pa_p Rapp smoothness p, [0.1, 100]
+     * \param pm_alpha Saleh-form AM/PM alpha in radians, [-10, 10] (0 = no AM/PM)
+     * \param pm_beta Saleh-form AM/PM beta, [0, 1000]
+     * \param iq_amp_db IQ amplitude imbalance in dB, [-20, 20]
+     * \param iq_phase_deg IQ phase imbalance in degrees, [-45, 45]
+     * \param dc_re DC offset, real part (relative to the input RMS amplitude), [-10, 10]
+     * \param dc_im DC offset, imaginary part, [-10, 10]
+     * \param pn_model phase noise: 0 = PN_OFF, 1 = PN_WIENER, 2 = PN_PLL
+     * \param pn_deg phase noise in degrees (Wiener: increment std per sample; PLL: RMS), [0, 180]
+     * \param pn_corr_len PLL-tracked phase noise correlation length in samples, [1, 1e9]
      */
     impairment_params(double snr_db = 20.0,
                       double kappa_t = 0.0,
@@ -105,7 +150,18 @@ struct DDPM_API impairment_params {
                       int noise = 0,
                       uint64_t seed = 0,
                       int antennas = 1,
-                      int csi = 0);
+                      int csi = 0,
+                      double pa_sat = 0.0,
+                      double pa_p = 2.0,
+                      double pm_alpha = 0.0,
+                      double pm_beta = 0.0,
+                      double iq_amp_db = 0.0,
+                      double iq_phase_deg = 0.0,
+                      double dc_re = 0.0,
+                      double dc_im = 0.0,
+                      int pn_model = 0,
+                      double pn_deg = 0.0,
+                      double pn_corr_len = 20.0);
 
     //! The parameter names, in constructor order.
     static std::vector<std::string> names();
@@ -141,6 +197,12 @@ struct DDPM_API impairment_params {
      * for N_t = 1. Infinite for h_abs2 = 0 (or not a number).
      */
     double effective_noise_var(double h_abs2, double h_norm2 = -1.0) const;
+
+    //! The transmitter-hardware parameter names (pa_sat .. pn_corr_len), a subset of names().
+    static std::vector<std::string> hardware_names();
+
+    //! True when any transmitter hardware impairment is on (the hardware map is not the identity).
+    bool hardware_on() const;
 
     //! One-line human-readable summary of the parameters (for logs).
     std::string to_string() const;

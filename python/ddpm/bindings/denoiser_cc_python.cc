@@ -14,7 +14,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(denoiser_cc.h)                                        */
-/* BINDTOOL_HEADER_FILE_HASH(fb2cb41460c9cee7075efad88382307a)                     */
+/* BINDTOOL_HEADER_FILE_HASH(49537f818a95a2ec721e532518447a07)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

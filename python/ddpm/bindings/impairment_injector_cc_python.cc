@@ -14,7 +14,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(impairment_injector_cc.h)                                        */
-/* BINDTOOL_HEADER_FILE_HASH(17a8cbf4892fd6e9bb0c42b3d567f429)                     */
+/* BINDTOOL_HEADER_FILE_HASH(59da0b7fb4b6831d51a26d62980f2177)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -49,6 +49,17 @@ void bind_impairment_injector_cc(py::module& m)
            py::arg("seed") = 0,
            py::arg("antennas") = 1,
            py::arg("csi") = 0,
+           py::arg("pa_sat") = 0.,
+           py::arg("pa_p") = 2.,
+           py::arg("pm_alpha") = 0.,
+           py::arg("pm_beta") = 0.,
+           py::arg("iq_amp_db") = 0.,
+           py::arg("iq_phase_deg") = 0.,
+           py::arg("dc_re") = 0.,
+           py::arg("dc_im") = 0.,
+           py::arg("pn_model") = 0,
+           py::arg("pn_deg") = 0.,
+           py::arg("pn_corr_len") = 20.,
            D(impairment_injector_cc,make)
         )
         
@@ -215,6 +226,105 @@ void bind_impairment_injector_cc(py::module& m)
         .def("set_csi",&impairment_injector_cc::set_csi,       
             py::arg("csi"),
             D(impairment_injector_cc,set_csi)
+        )
+
+        .def("pa_sat",&impairment_injector_cc::pa_sat,
+            D(impairment_injector_cc,pa_sat)
+        )
+
+        .def("pa_p",&impairment_injector_cc::pa_p,
+            D(impairment_injector_cc,pa_p)
+        )
+
+        .def("pm_alpha",&impairment_injector_cc::pm_alpha,
+            D(impairment_injector_cc,pm_alpha)
+        )
+
+        .def("pm_beta",&impairment_injector_cc::pm_beta,
+            D(impairment_injector_cc,pm_beta)
+        )
+
+        .def("iq_amp_db",&impairment_injector_cc::iq_amp_db,
+            D(impairment_injector_cc,iq_amp_db)
+        )
+
+        .def("iq_phase_deg",&impairment_injector_cc::iq_phase_deg,
+            D(impairment_injector_cc,iq_phase_deg)
+        )
+
+        .def("dc_re",&impairment_injector_cc::dc_re,
+            D(impairment_injector_cc,dc_re)
+        )
+
+        .def("dc_im",&impairment_injector_cc::dc_im,
+            D(impairment_injector_cc,dc_im)
+        )
+
+        .def("pn_model",&impairment_injector_cc::pn_model,
+            D(impairment_injector_cc,pn_model)
+        )
+
+        .def("pn_deg",&impairment_injector_cc::pn_deg,
+            D(impairment_injector_cc,pn_deg)
+        )
+
+        .def("pn_corr_len",&impairment_injector_cc::pn_corr_len,
+            D(impairment_injector_cc,pn_corr_len)
+        )
+
+        .def("set_pa_sat",&impairment_injector_cc::set_pa_sat,
+            py::arg("pa_sat"),
+            D(impairment_injector_cc,set_pa_sat)
+        )
+
+        .def("set_pa_p",&impairment_injector_cc::set_pa_p,
+            py::arg("pa_p"),
+            D(impairment_injector_cc,set_pa_p)
+        )
+
+        .def("set_pm_alpha",&impairment_injector_cc::set_pm_alpha,
+            py::arg("pm_alpha"),
+            D(impairment_injector_cc,set_pm_alpha)
+        )
+
+        .def("set_pm_beta",&impairment_injector_cc::set_pm_beta,
+            py::arg("pm_beta"),
+            D(impairment_injector_cc,set_pm_beta)
+        )
+
+        .def("set_iq_amp_db",&impairment_injector_cc::set_iq_amp_db,
+            py::arg("iq_amp_db"),
+            D(impairment_injector_cc,set_iq_amp_db)
+        )
+
+        .def("set_iq_phase_deg",&impairment_injector_cc::set_iq_phase_deg,
+            py::arg("iq_phase_deg"),
+            D(impairment_injector_cc,set_iq_phase_deg)
+        )
+
+        .def("set_dc_re",&impairment_injector_cc::set_dc_re,
+            py::arg("dc_re"),
+            D(impairment_injector_cc,set_dc_re)
+        )
+
+        .def("set_dc_im",&impairment_injector_cc::set_dc_im,
+            py::arg("dc_im"),
+            D(impairment_injector_cc,set_dc_im)
+        )
+
+        .def("set_pn_model",&impairment_injector_cc::set_pn_model,
+            py::arg("pn_model"),
+            D(impairment_injector_cc,set_pn_model)
+        )
+
+        .def("set_pn_deg",&impairment_injector_cc::set_pn_deg,
+            py::arg("pn_deg"),
+            D(impairment_injector_cc,set_pn_deg)
+        )
+
+        .def("set_pn_corr_len",&impairment_injector_cc::set_pn_corr_len,
+            py::arg("pn_corr_len"),
+            D(impairment_injector_cc,set_pn_corr_len)
         )
 
         ;

@@ -14,7 +14,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(impairment_params.h)                                        */
-/* BINDTOOL_HEADER_FILE_HASH(bbe090c3bae5feb8e6f857dabcef743a)                     */
+/* BINDTOOL_HEADER_FILE_HASH(302814f2ee7f67aeadd913ba8f149136)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -36,7 +36,7 @@ void bind_impairment_params(py::module& m)
     py::class_<impairment_params,
         std::shared_ptr<impairment_params>>(m, "impairment_params", D(impairment_params))
 
-        .def(py::init<double,double,double,double,int,double,int,int,int,uint64_t,int,int>(),           py::arg("snr_db") = 20.,
+        .def(py::init<double,double,double,double,int,double,int,int,int,uint64_t,int,int,double,double,double,double,double,double,double,double,int,double,double>(),           py::arg("snr_db") = 20.,
            py::arg("kappa_t") = 0.,
            py::arg("kappa_r") = 0.,
            py::arg("power") = 1.,
@@ -48,6 +48,17 @@ void bind_impairment_params(py::module& m)
            py::arg("seed") = 0,
            py::arg("antennas") = 1,
            py::arg("csi") = 0,
+           py::arg("pa_sat") = 0.,
+           py::arg("pa_p") = 2.,
+           py::arg("pm_alpha") = 0.,
+           py::arg("pm_beta") = 0.,
+           py::arg("iq_amp_db") = 0.,
+           py::arg("iq_phase_deg") = 0.,
+           py::arg("dc_re") = 0.,
+           py::arg("dc_im") = 0.,
+           py::arg("pn_model") = 0,
+           py::arg("pn_deg") = 0.,
+           py::arg("pn_corr_len") = 20.,
            D(impairment_params,impairment_params,0)
         )
         .def(py::init<gr::ddpm::impairment_params const &>(),           py::arg("arg0"),
@@ -62,6 +73,14 @@ void bind_impairment_params(py::module& m)
 
 
         
+        .def_static("hardware_names",&impairment_params::hardware_names,
+            D(impairment_params,hardware_names)
+        )
+
+        .def("hardware_on",&impairment_params::hardware_on,
+            D(impairment_params,hardware_on)
+        )
+
         .def("value",&impairment_params::value,       
             py::arg("name"),
             D(impairment_params,value)
@@ -109,6 +128,14 @@ void bind_impairment_params(py::module& m)
     ;
 
     py::implicitly_convertible<int, ::gr::ddpm::noise_t>();
+    py::enum_<::gr::ddpm::pn_model_t>(m,"pn_model_t")
+        .value("PN_OFF", ::gr::ddpm::pn_model_t::PN_OFF) // 0
+        .value("PN_WIENER", ::gr::ddpm::pn_model_t::PN_WIENER) // 1
+        .value("PN_PLL", ::gr::ddpm::pn_model_t::PN_PLL) // 2
+        .export_values()
+    ;
+
+    py::implicitly_convertible<int, ::gr::ddpm::pn_model_t>();
 
 
 

@@ -15,6 +15,11 @@ q is ``constellations.quantise`` with ``quant_bits`` bits over [-full_scale, +fu
 ``coherence_len`` samples, independent between blocks; otherwise h = (1, ..., 1)/sqrt(N_t) (g = 1). With one
 antenna and no CSI (the defaults) this is y_k = h_k (sqrt(p) q(s_k) + eta_t,k) + eta_r,k + n_k, unchanged.
 
+Transmitter hardware (docs/channel.md, "Transmitter hardware"; all off by default) replaces q(s_k) by
+H_k(q(s_k)), in the order of a real transmitter: IQ imbalance and DC offset at the modulator
+(:func:`iq_dc`), the PA's Rapp AM/AM and Saleh-form AM/PM (:func:`pa`), then LO phase noise
+(:func:`phase_noise`: Wiener or PLL-tracked).
+
 The parameters, their defaults and bounds have one definition: the C++ ``gr::ddpm::impairment_params``
 (bound as ``ddpm.impairment_params``); this module validates through it, so it rejects exactly what the
 block rejects, with the same ValueError messages. The random numbers come from numpy (PCG64 seeded with
@@ -25,14 +30,33 @@ import numbers
 import numpy as np
 
 from gnuradio.ddpm.core.constellations import quantise
-from gnuradio.ddpm.ddpm_python import (FADING_NONE, FADING_RAYLEIGH, NOISE_GAUSSIAN, NOISE_LAPLACIAN, fading_t,
-                          impairment_params, noise_t)
+from gnuradio.ddpm.ddpm_python import (FADING_NONE, FADING_RAYLEIGH, NOISE_GAUSSIAN, NOISE_LAPLACIAN, PN_OFF,
+                          PN_PLL, PN_WIENER, fading_t, impairment_params, noise_t, pn_model_t)
 
-__all__ = ["apply_impairments", "effective_noise_var", "make_params", "FADING", "NOISE"]
+__all__ = ["apply_impairments", "effective_noise_var", "make_params", "iq_dc", "pa", "phase_noise",
+           "image_rejection_db", "FADING", "NOISE", "PN_MODEL", "HARDWARE_PRESETS"]
 
 #: names accepted for ``fading`` and ``noise`` (the ints are the C++ enums fading_t and noise_t)
 FADING = {"none": int(FADING_NONE), "rayleigh": int(FADING_RAYLEIGH)}
 NOISE = {"gaussian": int(NOISE_GAUSSIAN), "laplacian": int(NOISE_LAPLACIAN)}
+PN_MODEL = {"off": int(PN_OFF), "wiener": int(PN_WIENER), "pll": int(PN_PLL)}
+
+#: 16-QAM peak amplitude at unit power (3 sqrt(2) / sqrt(10)), where the AM/PM presets are specified
+_QAM16_PEAK = 3.0 * np.sqrt(2.0) / np.sqrt(10.0)
+_AMPM_BETA = 1.0
+#: Saleh-form AM/PM with beta = 1 and a 5 degree shift at the 16-QAM peak amplitude
+_AMPM_ALPHA = np.deg2rad(5.0) * (1.0 + _AMPM_BETA * _QAM16_PEAK ** 2) / _QAM16_PEAK ** 2
+
+#: Transmitter-hardware presets (docs/channel.md): keyword arguments of apply_impairments and of the block.
+#: "pa": Rapp p = 2, saturation 1.0 x RMS, Saleh-form AM/PM 5 deg at the 16-QAM peak; "iq": IQ imbalance
+#: 1 dB / 5 deg and DC 0.05 + 0.03j; "cheap_sdr": both plus PLL-tracked phase noise, 3 deg RMS, 20-sample
+#: correlation length.
+HARDWARE_PRESETS = {
+    "pa": dict(pa_sat=1.0, pa_p=2.0, pm_alpha=float(_AMPM_ALPHA), pm_beta=_AMPM_BETA),
+    "iq": dict(iq_amp_db=1.0, iq_phase_deg=5.0, dc_re=0.05, dc_im=0.03),
+}
+HARDWARE_PRESETS["cheap_sdr"] = dict(HARDWARE_PRESETS["pa"], **HARDWARE_PRESETS["iq"], pn_model=int(PN_PLL),
+                                     pn_deg=3.0, pn_corr_len=20.0)
 
 
 def _choice(name, value, table):
@@ -43,7 +67,8 @@ def _choice(name, value, table):
             raise ValueError(f"impairment_params: {name} = {value!r} is not allowed; allowed "
                              + " or ".join(f"{v} ({k!r})" for k, v in table.items()))
         return table[key]
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, fading_t, noise_t)):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, fading_t, noise_t,
+                                                                      pn_model_t)):
         raise ValueError(f"impairment_params: {name} = {value!r} must be an int or one of {list(table)}")
     return int(value)
 
@@ -78,7 +103,9 @@ def _flag(name, value):
 
 
 def make_params(*, snr_db, kappa_t=0.0, kappa_r=0.0, power=1.0, quant_bits=0, full_scale=1.5,
-                fading="none", coherence_len=1000, noise="gaussian", seed=0, antennas=1, csi=False):
+                fading="none", coherence_len=1000, noise="gaussian", seed=0, antennas=1, csi=False,
+                pa_sat=0.0, pa_p=2.0, pm_alpha=0.0, pm_beta=0.0, iq_amp_db=0.0, iq_phase_deg=0.0, dc_re=0.0,
+                dc_im=0.0, pn_model="off", pn_deg=0.0, pn_corr_len=20.0):
     """Build and validate a ``ddpm.impairment_params`` from Python values.
 
     Accepts the same names as :func:`apply_impairments`. Returns the validated ``ddpm.impairment_params``;
@@ -92,7 +119,12 @@ def make_params(*, snr_db, kappa_t=0.0, kappa_r=0.0, power=1.0, quant_bits=0, fu
         power=_real("power", power), quant_bits=_integer("quant_bits", quant_bits),
         full_scale=_real("full_scale", full_scale), fading=_choice("fading", fading, FADING),
         coherence_len=_integer("coherence_len", coherence_len), noise=_choice("noise", noise, NOISE),
-        seed=seed, antennas=_integer("antennas", antennas), csi=_flag("csi", csi))
+        seed=seed, antennas=_integer("antennas", antennas), csi=_flag("csi", csi),
+        pa_sat=_real("pa_sat", pa_sat), pa_p=_real("pa_p", pa_p), pm_alpha=_real("pm_alpha", pm_alpha),
+        pm_beta=_real("pm_beta", pm_beta), iq_amp_db=_real("iq_amp_db", iq_amp_db),
+        iq_phase_deg=_real("iq_phase_deg", iq_phase_deg), dc_re=_real("dc_re", dc_re), dc_im=_real("dc_im", dc_im),
+        pn_model=_choice("pn_model", pn_model, PN_MODEL), pn_deg=_real("pn_deg", pn_deg),
+        pn_corr_len=_real("pn_corr_len", pn_corr_len))
     p.validate()
     return p
 
@@ -102,8 +134,63 @@ def _cn(rng, n, var):
     return np.sqrt(var / 2.0) * (rng.standard_normal(n) + 1j * rng.standard_normal(n))
 
 
+def iq_dc(x, iq_amp_db=0.0, iq_phase_deg=0.0, dc_re=0.0, dc_im=0.0):
+    """IQ modulator: K1 x + K2 conj(x) + d, K1 = (1 + g e^{-j phi})/2, K2 = (1 - g e^{j phi})/2,
+    g = 10^(iq_amp_db/20), phi in radians from iq_phase_deg, d = dc_re + j dc_im. complex128 like x."""
+    g = 10.0 ** (iq_amp_db / 20.0)
+    phi = np.deg2rad(iq_phase_deg)
+    k1 = (1.0 + g * np.exp(-1j * phi)) / 2.0
+    k2 = (1.0 - g * np.exp(1j * phi)) / 2.0
+    x = np.asarray(x, dtype=np.complex128)
+    return k1 * x + k2 * np.conj(x) + (dc_re + 1j * dc_im)
+
+
+def image_rejection_db(iq_amp_db, iq_phase_deg):
+    """Image rejection ratio |K1|^2/|K2|^2 of :func:`iq_dc` in dB: (1 + g^2 + 2g cos phi)/(1 + g^2 - 2g cos phi)."""
+    g = 10.0 ** (iq_amp_db / 20.0)
+    c = np.cos(np.deg2rad(iq_phase_deg))
+    return 10.0 * np.log10((1.0 + g * g + 2.0 * g * c) / (1.0 + g * g - 2.0 * g * c))
+
+
+def pa(u, pa_sat=0.0, pa_p=2.0, pm_alpha=0.0, pm_beta=0.0):
+    """PA: Rapp AM/AM A(r) = r / (1 + (r/pa_sat)^(2 pa_p))^(1/(2 pa_p)) (pa_sat = 0: linear) and Saleh-form
+    AM/PM Phi(r) = pm_alpha r^2/(1 + pm_beta r^2) (radians), r = |u|: A(r) e^{j Phi(r)} u/r. complex128."""
+    u = np.asarray(u, dtype=np.complex128)
+    r2 = np.abs(u) ** 2
+    gain = np.ones_like(r2)
+    if pa_sat > 0:
+        gain = (1.0 + (np.sqrt(r2) / pa_sat) ** (2.0 * pa_p)) ** (-1.0 / (2.0 * pa_p))
+    return u * gain * np.exp(1j * pm_alpha * r2 / (1.0 + pm_beta * r2))
+
+
+def phase_noise(n, rng, pn_model="off", pn_deg=0.0, pn_corr_len=20.0):
+    """LO phase theta_k (radians, float64 [n]) from n standard normals of ``rng``.
+
+    "wiener": theta_k = theta_{k-1} + N(0, pn_deg^2), theta_0 = 0 before the first sample.
+    "pll": theta_k = a theta_{k-1} + sqrt(1 - a^2) pn_deg w_k, a = exp(-1/pn_corr_len), theta_1 ~ N(0, pn_deg^2)
+    (stationary: RMS pn_deg, autocorrelation pn_deg^2 a^|m|). "off" (or pn_deg = 0): zeros, no draws.
+    """
+    model = _choice("pn_model", pn_model, PN_MODEL)
+    if model == PN_MODEL["off"] or pn_deg <= 0:
+        return np.zeros(n)
+    sd = np.deg2rad(pn_deg)
+    w = rng.standard_normal(n)
+    if model == PN_MODEL["wiener"]:
+        return np.cumsum(sd * w)
+    a = np.exp(-1.0 / pn_corr_len)
+    b = sd * np.sqrt(-np.expm1(-2.0 / pn_corr_len))
+    theta = np.empty(n)
+    t = 0.0
+    for k in range(n):             # first-order recursion (no scipy dependency)
+        t = sd * w[k] if k == 0 else a * t + b * w[k]
+        theta[k] = t
+    return theta
+
+
 def apply_impairments(s, *, snr_db, kappa_t=0.0, kappa_r=0.0, power=1.0, quant_bits=0, full_scale=1.5,
                       fading="none", coherence_len=1000, noise="gaussian", seed=0, antennas=1, csi=False,
+                      pa_sat=0.0, pa_p=2.0, pm_alpha=0.0, pm_beta=0.0, iq_amp_db=0.0, iq_phase_deg=0.0,
+                      dc_re=0.0, dc_im=0.0, pn_model="off", pn_deg=0.0, pn_corr_len=20.0,
                       return_channel=False):
     """Pass ``s`` through the impairment channel.
 
@@ -128,6 +215,10 @@ def apply_impairments(s, *, snr_db, kappa_t=0.0, kappa_r=0.0, power=1.0, quant_b
         Number of transmit antennas N_t, 1 .. 64.
     csi : bool (or 0/1)
         Transmitter CSI: maximum-ratio precoding w = conj(h)/||h||; without: equal power (1,...,1)/sqrt(N_t).
+    pa_sat, pa_p, pm_alpha, pm_beta, iq_amp_db, iq_phase_deg, dc_re, dc_im : float
+        Transmitter hardware (:func:`iq_dc`, then :func:`pa`), on q(s) before the sqrt(p) scaling; off by default.
+    pn_model : "off" | "wiener" | "pll" | 0 | 1 | 2;  pn_deg, pn_corr_len : float
+        LO phase noise after the PA (:func:`phase_noise`). See HARDWARE_PRESETS for the documented presets.
     return_channel : bool
         Also return the channel vectors.
 
@@ -146,7 +237,9 @@ def apply_impairments(s, *, snr_db, kappa_t=0.0, kappa_r=0.0, power=1.0, quant_b
     """
     prm = make_params(snr_db=snr_db, kappa_t=kappa_t, kappa_r=kappa_r, power=power, quant_bits=quant_bits,
                       full_scale=full_scale, fading=fading, coherence_len=coherence_len, noise=noise,
-                      seed=seed, antennas=antennas, csi=csi)
+                      seed=seed, antennas=antennas, csi=csi, pa_sat=pa_sat, pa_p=pa_p, pm_alpha=pm_alpha,
+                      pm_beta=pm_beta, iq_amp_db=iq_amp_db, iq_phase_deg=iq_phase_deg, dc_re=dc_re, dc_im=dc_im,
+                      pn_model=pn_model, pn_deg=pn_deg, pn_corr_len=pn_corr_len)
     fading_i, noise_i, coherence_len, quant_bits, nt = (int(prm.value(k)) for k in (
         "fading", "noise", "coherence_len", "quant_bits", "antennas"))
     csi = bool(prm.value("csi"))
@@ -170,7 +263,15 @@ def apply_impairments(s, *, snr_db, kappa_t=0.0, kappa_r=0.0, power=1.0, quant_b
         block = np.zeros(n, dtype=np.int64)
     h = gb[block]
 
-    x = np.sqrt(p) * quantise(s, quant_bits, full_scale)
+    x = quantise(s, quant_bits, full_scale)
+    if prm.hardware_on():
+        hwv = {k: prm.value(k) for k in impairment_params.hardware_names()}
+        x = pa(iq_dc(x, hwv["iq_amp_db"], hwv["iq_phase_deg"], hwv["dc_re"], hwv["dc_im"]),
+               hwv["pa_sat"], hwv["pa_p"], hwv["pm_alpha"], hwv["pm_beta"])
+        theta = phase_noise(n, rng, int(hwv["pn_model"]), hwv["pn_deg"], hwv["pn_corr_len"])
+        if np.any(theta):
+            x = x * np.exp(1j * theta)
+    x = np.sqrt(p) * x
     if nt == 1 and not csi:
         # the single-antenna channel h (x + eta_t), in exactly its former arithmetic
         if kt > 0:

@@ -276,3 +276,40 @@ def test_miso_receive_distortion_scales_with_effective_gain(csi):
     y, g = apply_impairments(x, snr_db=300.0, kappa_r=kr, power=p, fading="rayleigh", coherence_len=3, antennas=4,
                              csi=csi, seed=36)
     close_rel(np.mean(np.abs(y - np.sqrt(p) * g * x) ** 2 / (kr * p * np.abs(g) ** 2)), 1.0, N)
+
+
+# ------------------------------------------------------------------------------------------ transmitter hardware
+
+def test_hardware_off_is_the_old_channel_and_names_are_accepted():
+    s = constellations.qam(16)[np.random.default_rng(3).integers(0, 16, 3000)]
+    kw = dict(snr_db=12.0, kappa_t=0.01, fading="rayleigh", coherence_len=50, seed=9)
+    y0, h0 = apply_impairments(s, **kw)
+    # parameters of switched-off parts draw nothing and change nothing
+    y1, h1 = apply_impairments(s, **kw, pa_p=5.0, pm_beta=2.0, pn_deg=4.0, pn_corr_len=3.0)
+    np.testing.assert_array_equal(y0, y1)
+    np.testing.assert_array_equal(h0, h1)
+    a, _ = apply_impairments(s, **kw, pn_model="wiener", pn_deg=1.0)
+    b, _ = apply_impairments(s, **kw, pn_model=1, pn_deg=1.0)
+    np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="pn_model"):
+        apply_impairments(s, snr_db=10.0, pn_model="colored")
+    assert channel.PN_MODEL == {"off": 0, "wiener": 1, "pll": 2}
+
+
+def test_hardware_reference_chain_is_the_formulas():
+    # IQ modulator, then Rapp + Saleh-form PA, written out independently; noise at 300 dB
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(5000) + 1j * rng.standard_normal(5000)
+    hw = dict(pa_sat=0.8, pa_p=3.0, pm_alpha=0.3, pm_beta=0.7, iq_amp_db=-1.5, iq_phase_deg=7.0, dc_re=-0.02,
+              dc_im=0.04)
+    y, _ = apply_impairments(x, snr_db=300.0, power=3.0, **hw)
+    g, phi = 10 ** (-1.5 / 20), np.deg2rad(7.0)
+    u = x.real + 1j * g * (x.imag * np.cos(phi) - x.real * np.sin(phi)) + (-0.02 + 0.04j)
+    r = np.abs(u)
+    a = r / (1 + (r / 0.8) ** 6) ** (1 / 6)
+    v = a * np.exp(1j * (np.angle(u) + 0.3 * r ** 2 / (1 + 0.7 * r ** 2)))
+    np.testing.assert_allclose(y, np.sqrt(3.0) * v, rtol=0, atol=1e-12)
+    # the Q-branch form and the K1 x + K2 x* form agree; image rejection from the formula
+    np.testing.assert_allclose(channel.iq_dc(x, -1.5, 7.0, -0.02, 0.04), u, rtol=0, atol=1e-12)
+    k1, k2 = (1 + g * np.exp(-1j * phi)) / 2, (1 - g * np.exp(1j * phi)) / 2
+    assert abs(channel.image_rejection_db(-1.5, 7.0) - 10 * np.log10(abs(k1) ** 2 / abs(k2) ** 2)) < 1e-9

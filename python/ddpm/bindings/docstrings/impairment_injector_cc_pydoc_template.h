@@ -101,5 +101,27 @@
 
 
  static const char *__doc_gr_ddpm_impairment_injector_cc_set_csi = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_injector_cc_pa_sat = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_injector_cc_set_pa_sat = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_injector_cc_pa_p = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_injector_cc_set_pa_p = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_injector_cc_pm_alpha = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_injector_cc_set_pm_alpha = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_injector_cc_pm_beta = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_injector_cc_set_pm_beta = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_injector_cc_iq_amp_db = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_injector_cc_set_iq_amp_db = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_injector_cc_iq_phase_deg = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_injector_cc_set_iq_phase_deg = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_injector_cc_dc_re = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_injector_cc_set_dc_re = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_injector_cc_dc_im = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_injector_cc_set_dc_im = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_injector_cc_pn_model = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_injector_cc_set_pn_model = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_injector_cc_pn_deg = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_injector_cc_set_pn_deg = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_injector_cc_pn_corr_len = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_injector_cc_set_pn_corr_len = R"doc()doc";
 
   

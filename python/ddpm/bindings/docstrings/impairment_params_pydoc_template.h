@@ -29,6 +29,8 @@
 
 
  static const char *__doc_gr_ddpm_impairment_params_value = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_params_hardware_names = R"doc()doc";
+ static const char *__doc_gr_ddpm_impairment_params_hardware_on = R"doc()doc";
 
 
  static const char *__doc_gr_ddpm_impairment_params_validate = R"doc()doc";
