@@ -14,7 +14,6 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
-#include <typeinfo>
 #include <boost/thread/thread.hpp>
 
 namespace gr {

@@ -10,7 +10,6 @@
 #include "work_guard.h"
 #include <gnuradio/io_signature.h>
 #include <algorithm>
-#include <typeinfo>
 #include <cmath>
 #include <limits>
 #include <mutex>
