@@ -11,9 +11,6 @@ examples/impairments_headless.grc (not changed here).
 Needs the environment of scripts/env.sh (GRC_BLOCKS_PATH with the installed block definitions).
 """
 import importlib.util
-import os
-import shutil
-import subprocess
 
 import numpy as np
 import pmt
@@ -21,34 +18,16 @@ import pytest
 
 from gnuradio.ddpm.core import channel
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HEADLESS = os.path.join(ROOT, "examples", "impairments_headless.grc")
-INJ_LINE = "    fading: '0'\n"
+from grc_tools import injector_variant, run_grcc  # tests/fixtures, on sys.path via the root conftest.py
+
 PRESET = channel.HARDWARE_PRESETS["cheap_sdr"]
 
 
-def _variant(tmp_path, name, **hw):
-    src = open(HEADLESS).read()
-    assert src.count(INJ_LINE) == 1
-    src = src.replace(INJ_LINE, INJ_LINE + "".join(f"    {k}: '{v}'\n" for k, v in hw.items()))
-    src = src.replace("id: impairments_headless", f"id: {name}")
-    path = tmp_path / f"{name}.grc"
-    path.write_text(src)
-    return path
-
-
-def _grcc(path, outdir):
-    paths = [p for p in os.environ.get("GRC_BLOCKS_PATH", "").split(os.pathsep) if p]
-    assert any(os.path.exists(os.path.join(p, "ddpm_impairment_injector_cc.block.yml")) for p in paths), \
-        "GRC_BLOCKS_PATH does not contain the gr-ddpm blocks: source scripts/env.sh first"
-    exe = shutil.which("grcc")
-    assert exe is not None, "grcc not found on PATH"
-    return subprocess.run([exe, "-o", str(outdir), str(path)], capture_output=True, text=True, timeout=120)
 
 
 def test_hardware_flowgraph_compiles_runs_and_tags(tmp_path):
-    path = _variant(tmp_path, "hw_headless", **PRESET)
-    r = _grcc(path, tmp_path)
+    path = injector_variant(tmp_path, "hw_headless", **PRESET)
+    r = run_grcc(path, tmp_path)
     out = tmp_path / "hw_headless.py"
     assert r.returncode == 0 and out.exists(), r.stdout[-3000:] + r.stderr[-3000:]
     text = out.read_text()
@@ -71,7 +50,7 @@ def test_hardware_flowgraph_compiles_runs_and_tags(tmp_path):
 @pytest.mark.parametrize("name,value", [("pa_sat", "0.005"), ("pn_model", "3"), ("iq_phase_deg", "50"),
                                         ("pn_corr_len", "0.5")])
 def test_grc_asserts_reject_bad_hardware_parameters(tmp_path, name, value):
-    path = _variant(tmp_path, "bad_hw", **{name: value})
-    r = _grcc(path, tmp_path)
+    path = injector_variant(tmp_path, "bad_hw", **{name: value})
+    r = run_grcc(path, tmp_path)
     assert r.returncode != 0
     assert name in r.stdout + r.stderr

@@ -10,41 +10,20 @@ block's asserts. Derived from examples/impairments_headless.grc (not changed her
 Needs the environment of scripts/env.sh (GRC_BLOCKS_PATH with the installed block definitions).
 """
 import importlib.util
-import os
-import shutil
-import subprocess
 
 import numpy as np
 import pmt
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HEADLESS = os.path.join(ROOT, "examples", "impairments_headless.grc")
-INJ_LINE = "    fading: '0'\n"
+from grc_tools import injector_variant, run_grcc  # tests/fixtures, on sys.path via the root conftest.py
 
 
-def _variant(tmp_path, name, fading, antennas, csi):
-    src = open(HEADLESS).read()
-    assert src.count(INJ_LINE) == 1
-    src = src.replace(INJ_LINE, f"    fading: '{fading}'\n    antennas: '{antennas}'\n    csi: '{csi}'\n")
-    src = src.replace("id: impairments_headless", f"id: {name}")
-    path = tmp_path / f"{name}.grc"
-    path.write_text(src)
-    return path
 
-
-def _grcc(path, outdir):
-    paths = [p for p in os.environ.get("GRC_BLOCKS_PATH", "").split(os.pathsep) if p]
-    assert any(os.path.exists(os.path.join(p, "ddpm_impairment_injector_cc.block.yml")) for p in paths), \
-        "GRC_BLOCKS_PATH does not contain the gr-ddpm blocks: source scripts/env.sh first"
-    exe = shutil.which("grcc")
-    assert exe is not None, "grcc not found on PATH"
-    return subprocess.run([exe, "-o", str(outdir), str(path)], capture_output=True, text=True, timeout=120)
 
 
 def test_miso_flowgraph_compiles_and_runs(tmp_path):
-    path = _variant(tmp_path, "miso_headless", 1, 4, 1)
-    r = _grcc(path, tmp_path)
+    path = injector_variant(tmp_path, "miso_headless", fading=1, antennas=4, csi=1)
+    r = run_grcc(path, tmp_path)
     out = tmp_path / "miso_headless.py"
     assert r.returncode == 0 and out.exists(), r.stdout[-3000:] + r.stderr[-3000:]
     assert "antennas=4, csi=1" in out.read_text()
@@ -64,7 +43,7 @@ def test_miso_flowgraph_compiles_and_runs(tmp_path):
 
 @pytest.mark.parametrize("antennas,csi,word", [(65, 0, "antennas"), (0, 0, "antennas"), (4, 2, "csi")])
 def test_grc_asserts_reject_bad_miso_parameters(tmp_path, antennas, csi, word):
-    path = _variant(tmp_path, "bad_miso", 1, antennas, csi)
-    r = _grcc(path, tmp_path)
+    path = injector_variant(tmp_path, "bad_miso", fading=1, antennas=antennas, csi=csi)
+    r = run_grcc(path, tmp_path)
     assert r.returncode != 0
     assert word in r.stdout + r.stderr
