@@ -22,6 +22,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <exception>
 #include <functional>
 #include <cmath>
 #include <cstdlib>
@@ -223,6 +225,81 @@ struct ddpm_sampler::impl {
             scratch.emplace_back(new fbuf(detail::scratch_floats(P.Hp)));
     }
 
+    // ---- persistent worker pool: threads started once (lazily, as many as a call needs) and reused by
+    // every later call; the calling thread is worker 0. Calls are serialised by call_mutex, so one job
+    // at a time. Joined in ~impl().
+    std::vector<std::thread> pool;
+    std::mutex pool_m;
+    std::condition_variable pool_cv;       //!< workers wait here for a new generation or shutdown
+    std::condition_variable pool_done_cv;  //!< the caller waits here for pending == 0
+    std::atomic<uint64_t> generation{ 0 }; //!< bumped (under pool_m) for every job
+    const std::function<void(int)>* pool_job = nullptr; //!< the job of the current generation
+    int pool_participants = 0;             //!< workers 1 .. pool_participants run the current job
+    int pending = 0;                       //!< participants not finished yet (under pool_m)
+    bool shutdown = false;
+    std::exception_ptr pool_error;         //!< first exception thrown by a worker's job
+
+    void pool_loop(int k)
+    {
+        uint64_t seen = 0;
+        for (;;) {
+            // a short spin first: back-to-back calls (1-step chains, small batches) skip the futex
+            for (int spin = 0; spin < 2000 && generation.load(std::memory_order_acquire) == seen; spin++) {
+#if defined(__x86_64__) || defined(__i386__)
+                __builtin_ia32_pause();
+#endif
+            }
+            const std::function<void(int)>* job = nullptr;
+            {
+                std::unique_lock<std::mutex> lock(pool_m);
+                pool_cv.wait(lock, [&] { return shutdown || generation.load() != seen; });
+                if (shutdown)
+                    return;
+                seen = generation.load();
+                if (k > pool_participants)
+                    continue;
+                job = pool_job;
+            }
+            try {
+                (*job)(k);
+            } catch (...) {
+                std::lock_guard<std::mutex> lock(pool_m);
+                if (!pool_error)
+                    pool_error = std::current_exception();
+            }
+            {
+                std::lock_guard<std::mutex> lock(pool_m);
+                if (--pending == 0)
+                    pool_done_cv.notify_all();
+            }
+        }
+    }
+
+    //! make sure n pool threads exist; returns how many do (fewer if the system refuses threads)
+    int ensure_pool(int n)
+    {
+        while (int(pool.size()) < n) {
+            try {
+                const int k = int(pool.size()) + 1;
+                pool.emplace_back([this, k] { pool_loop(k); });
+            } catch (const std::system_error&) {
+                break; // no more threads available: fewer workers share all tiles anyway
+            }
+        }
+        return std::min(n, int(pool.size()));
+    }
+
+    ~impl()
+    {
+        {
+            std::lock_guard<std::mutex> lock(pool_m);
+            shutdown = true;
+        }
+        pool_cv.notify_all();
+        for (auto& th : pool)
+            th.join();
+    }
+
     //! run job(tile, worker) for every tile, tiles handed out dynamically to nw workers
     template <typename F>
     void parallel_tiles(size_t ntiles, F&& job)
@@ -235,32 +312,51 @@ struct ddpm_sampler::impl {
             return;
         }
         std::atomic<size_t> next(0);
-        std::atomic<int> finished(0);
-        auto worker = [&](int k) {
+        const std::function<void(int)> worker = [&](int k) {
             for (;;) {
                 size_t i = next.fetch_add(1, std::memory_order_relaxed);
                 if (i >= ntiles || stop_requested(k))
                     break;
                 job(i, k);
             }
-            finished.fetch_add(1);
         };
-        std::vector<std::thread> pool;
-        pool.reserve(size_t(nw - 1));
+        const int helpers = ensure_pool(nw - 1);
+        {
+            std::lock_guard<std::mutex> lock(pool_m);
+            pool_job = &worker;
+            pool_participants = helpers;
+            pending = helpers;
+            pool_error = nullptr;
+            generation.fetch_add(1, std::memory_order_release);
+        }
+        pool_cv.notify_all();
+        std::exception_ptr mine;
         try {
-            for (int k = 1; k < nw; k++)
-                pool.emplace_back(worker, k);
-        } catch (const std::system_error&) {
-            // no more threads available: the started workers and this thread share all tiles anyway
+            worker(0);
+        } catch (...) {
+            mine = std::current_exception();
+            abort_call.store(true); // the helpers stop at their next tile
         }
-        worker(0);
-        // the calling thread keeps polling cfg.interrupted while the other workers finish
-        while (poll && *poll && finished.load() < int(pool.size()) + 1 && !cancelled()) {
-            stop_requested(0);
-            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        // wait for the helpers; the calling thread keeps polling cfg.interrupted every 2 ms meanwhile
+        {
+            std::unique_lock<std::mutex> lock(pool_m);
+            while (pending > 0) {
+                if (poll && *poll && !cancelled()) {
+                    lock.unlock();
+                    stop_requested(0);
+                    lock.lock();
+                    pool_done_cv.wait_for(lock, std::chrono::milliseconds(2), [&] { return pending == 0; });
+                } else {
+                    pool_done_cv.wait(lock, [&] { return pending == 0; });
+                }
+            }
+            pool_job = nullptr;
+            if (!mine)
+                mine = pool_error;
+            pool_error = nullptr;
         }
-        for (auto& th : pool)
-            th.join();
+        if (mine)
+            std::rethrow_exception(mine);
     }
 };
 

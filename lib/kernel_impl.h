@@ -83,6 +83,8 @@ inline size_t scratch_floats(int Hp) { return size_t(3) * size_t(Hp) * TILE + 64
 
 void net_tile_generic(const packed_net&, const float*, const int32_t*, bool, float*, float*);
 void net_tile_avx2(const packed_net&, const float*, const int32_t*, bool, float*, float*);
+//! the portable pass compiled for AVX2 + FMA (reference for the hand-blocked net_tile_avx2)
+void net_tile_avx2_portable(const packed_net&, const float*, const int32_t*, bool, float*, float*);
 void net_tile_avx512(const packed_net&, const float*, const int32_t*, bool, float*, float*);
 //! whether this CPU can run net_tile_avx512
 bool cpu_has_avx512();
