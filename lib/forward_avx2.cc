@@ -166,27 +166,37 @@ DDPM_AVX2 void net_tile_avx2(const packed_net& P,
             for (int c0 = 0; c0 < TILE; c0 += HALF) {
                 for (int rs = 0; rs < RB; rs += RS) {
                     const int o0 = ob * RB + rs;
-                    __m256 acc[RS * NV];
-                    for (int r = 0; r < RS; r++) {
-                        const __m256 bb = _mm256_broadcast_ss(bias + o0 + r);
-                        for (int v = 0; v < NV; v++)
-                            acc[r * NV + v] = bb;
-                    }
-                    const float* hcol = ha + c0;
-                    const float* wcol = wblk + rs;
-                    for (int i = 0; i < Hp; i++) {
-                        const float* hi = hcol + i * TILE;
+                    // 12 named accumulators: with an array whose address reaches the epilogue, GCC keeps
+                    // storing it to the stack inside the loop
+                    __m256 c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
+                    c00 = c01 = c02 = _mm256_broadcast_ss(bias + o0);
+                    c10 = c11 = c12 = _mm256_broadcast_ss(bias + o0 + 1);
+                    c20 = c21 = c22 = _mm256_broadcast_ss(bias + o0 + 2);
+                    c30 = c31 = c32 = _mm256_broadcast_ss(bias + o0 + 3);
+                    const float* hi = ha + c0;
+                    const float* wi = wblk + rs;
+                    for (int i = 0; i < Hp; i++, hi += TILE, wi += RB) {
                         const __m256 h0 = _mm256_load_ps(hi);
                         const __m256 h1 = _mm256_load_ps(hi + 8);
                         const __m256 h2 = _mm256_load_ps(hi + 16);
-                        const float* wi = wcol + i * RB;
-                        for (int r = 0; r < RS; r++) {
-                            const __m256 w = _mm256_broadcast_ss(wi + r);
-                            acc[r * NV + 0] = _mm256_fmadd_ps(w, h0, acc[r * NV + 0]);
-                            acc[r * NV + 1] = _mm256_fmadd_ps(w, h1, acc[r * NV + 1]);
-                            acc[r * NV + 2] = _mm256_fmadd_ps(w, h2, acc[r * NV + 2]);
-                        }
+                        __m256 w = _mm256_broadcast_ss(wi);
+                        c00 = _mm256_fmadd_ps(w, h0, c00);
+                        c01 = _mm256_fmadd_ps(w, h1, c01);
+                        c02 = _mm256_fmadd_ps(w, h2, c02);
+                        w = _mm256_broadcast_ss(wi + 1);
+                        c10 = _mm256_fmadd_ps(w, h0, c10);
+                        c11 = _mm256_fmadd_ps(w, h1, c11);
+                        c12 = _mm256_fmadd_ps(w, h2, c12);
+                        w = _mm256_broadcast_ss(wi + 2);
+                        c20 = _mm256_fmadd_ps(w, h0, c20);
+                        c21 = _mm256_fmadd_ps(w, h1, c21);
+                        c22 = _mm256_fmadd_ps(w, h2, c22);
+                        w = _mm256_broadcast_ss(wi + 3);
+                        c30 = _mm256_fmadd_ps(w, h0, c30);
+                        c31 = _mm256_fmadd_ps(w, h1, c31);
+                        c32 = _mm256_fmadd_ps(w, h2, c32);
                     }
+                    __m256 acc[RS * NV] = { c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32 };
                     epilogue(acc, o0, c0, grow, gb, hb, last, P.wout, Hp, e);
                 }
             }
