@@ -10,20 +10,13 @@
 // (accumulator initial value), softplus (softplus_avx2.h), step embedding and the output layer are fused
 // into each sub-block's epilogue, as in forward_avx512.cc.
 // Only functions with AVX2 target attributes live here; they are called only after cpu_has_avx2() said yes.
-// The portable code (forward_portable.inc) compiled for AVX2 remains as net_tile_avx2_portable (a
-// reference in the tests and the benchmark).
+// Tested against the portable path (generic) and ONNX Runtime per model: lib/qa_ddpm_sampler.cc,
+// python/ddpm/qa_ddpm_sampler.py.
 #include "kernel_impl.h"
 #include "softplus.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include "softplus_avx2.h"
-
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-#define DDPM_PORTABLE_NAME net_tile_avx2_portable
-#define DDPM_PORTABLE_VBYTES 32
-#include "forward_portable.inc"
-#pragma GCC pop_options
 
 namespace gr {
 namespace ddpm {
@@ -220,10 +213,6 @@ namespace ddpm {
 namespace kernel {
 namespace detail {
 void net_tile_avx2(const packed_net& P, const float* x, const int32_t* t, bool u, float* e, float* s)
-{
-    net_tile_generic(P, x, t, u, e, s);
-}
-void net_tile_avx2_portable(const packed_net& P, const float* x, const int32_t* t, bool u, float* e, float* s)
 {
     net_tile_generic(P, x, t, u, e, s);
 }

@@ -3,9 +3,9 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-// Internal to the sampling kernel: the network laid out for batch-as-SIMD evaluation, and the two
-// implementations of one tile's forward pass (portable C++ for the baseline ISA and for AVX2+FMA, and
-// hand-blocked AVX-512).
+// Internal to the sampling kernel: the network laid out for batch-as-SIMD evaluation, and the
+// implementations of one tile's forward pass (portable C++ for the baseline ISA, hand-blocked AVX2 + FMA
+// and hand-blocked AVX-512).
 #ifndef INCLUDED_DDPM_KERNEL_IMPL_H
 #define INCLUDED_DDPM_KERNEL_IMPL_H
 
@@ -83,8 +83,6 @@ inline size_t scratch_floats(int Hp) { return size_t(3) * size_t(Hp) * TILE + 64
 
 void net_tile_generic(const packed_net&, const float*, const int32_t*, bool, float*, float*);
 void net_tile_avx2(const packed_net&, const float*, const int32_t*, bool, float*, float*);
-//! the portable pass compiled for AVX2 + FMA (reference for the hand-blocked net_tile_avx2)
-void net_tile_avx2_portable(const packed_net&, const float*, const int32_t*, bool, float*, float*);
 void net_tile_avx512(const packed_net&, const float*, const int32_t*, bool, float*, float*);
 //! whether this CPU can run net_tile_avx512
 bool cpu_has_avx512();
