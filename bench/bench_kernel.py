@@ -11,7 +11,8 @@ In one run, interleaved and repeated (medians; the machine may be shared and noi
     (66,560 FLOP per sample-step for the 2-128-128-128-2 network; computed from the model's size).
 
 Usage: bench/bench_kernel.py [--quick] [--batches 256,1024] [--reps 3] [--threads 1,2] [--model PATH]
-                             [--impls kernel,ort,torch] [--isa auto|generic|avx512]
+                             [--impls kernel,ort,torch] [--isa all|auto|generic|avx2|avx512[,...]]
+--isa all (default): the kernel once per ISA this CPU has (generic, avx2, avx512), interleaved in one run.
 Without --model: models/qam16.onnx when present, else a random-weight H=128, D=3, T=100 model.
 """
 import argparse
@@ -188,7 +189,7 @@ def main(argv=None):
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--impls", default="kernel,ort,torch")
     ap.add_argument("--model", default=None)
-    ap.add_argument("--isa", default="auto")
+    ap.add_argument("--isa", default="all")
     args = ap.parse_args(argv)
     if args.quick:
         args.batches, args.reps = "256,1024", 2
@@ -237,18 +238,27 @@ def main(argv=None):
     peak = {t: (statistics.median(sg[t]) if sg[t] else statistics.median(fma[t])) for t in threads}
 
     # ---- chains ----
+    present = ["generic"] + (["avx2"] if ddpm.ddpm_sampler.cpu_has_avx2() else []) + \
+        (["avx512"] if ddpm.ddpm_sampler.cpu_has_avx512() else [])
+    if args.isa == "all":
+        isas = present
+    elif args.isa == "auto":
+        isas = [ddpm.ddpm_sampler(m, threads=1).isa]
+    else:
+        isas = [i for i in args.isa.split(",") if i in present]
+    kimpls = [f"kernel:{i}" for i in isas] if "kernel" in impls else []
+    fimpls = [i for i in impls if i != "kernel"]
+    impls = kimpls + fimpls
     runners = {}
     for t in threads:
-        if "kernel" in impls:
+        for ki in kimpls:
             s = ddpm.ddpm_sampler(m, threads=t)
-            if args.isa != "auto":
-                s.isa = args.isa
-            runners[("kernel", t)] = lambda y, s=s: s.sample(y, 0.0, sampler="paper", stochastic=False)
+            s.isa = ki.split(":")[1]
+            runners[(ki, t)] = lambda y, s=s: s.sample(y, 0.0, sampler="paper", stochastic=False)
         if "ort" in impls:
             runners[("ort", t)] = OrtChain(path, m.betas, t).run
         if "torch" in impls:
             runners[("torch", t)] = TorchChain(torch, m, t).run
-    kisa = ddpm.ddpm_sampler(m, threads=1).isa if args.isa == "auto" else args.isa
     rng = np.random.default_rng(0)
     ys = {n: (rng.normal(size=n) + 1j * rng.normal(size=n)).astype(np.complex64) for n in batches}
     for key, fn in runners.items():  # warm-up
@@ -263,9 +273,10 @@ def main(argv=None):
                     res_cpu.setdefault((key, n), []).append(n / max(cpu, 1e-9))
         print(f"  repeat {rep + 1}/{args.reps} done", file=sys.stderr)
 
-    names = {"kernel": f"C++ kernel ({kisa})", "ort": "ONNX Runtime, run per step", "torch": "torch eager"}
+    names = {"ort": "ONNX Runtime, run per step", "torch": "torch eager"}
+    names.update({ki: f"C++ kernel ({ki.split(':')[1]})" for ki in kimpls})
     print(f"\nfull T={T} chain, complex samples/s (median of {args.reps}); "
-          f"[GFLOP/s, % of same-run SGEMM peak, same thread count]")
+          f"[GFLOP/s, % of the same-run SGEMM median, same thread count]")
     print(f"{'implementation':<32}{'thr':>4}" + "".join(f"{n:>26}" for n in batches))
     for t in threads:
         for imp in impls:
@@ -289,20 +300,26 @@ def main(argv=None):
                 row += f"{r / 1e3:>10.2f}k [{g:5.1f}, {100 * g / best1:4.0f} %]"
             print(row)
 
-    if "kernel" in impls:
-        print("\nratios (medians)")
-        for n in batches:
-            line = f"  N={n:<6}"
-            for t in threads:
-                k = statistics.median(res[(("kernel", t), n)])
-                others = [statistics.median(res[((i, t), n)]) for i in impls if i != "kernel"]
-                if others:
-                    line += f"  kernel / best framework @{t}T: {k / max(others):5.1f}x"
-            if len(threads) > 1:
-                k1 = statistics.median(res[(("kernel", threads[0]), n)])
-                k2 = statistics.median(res[(("kernel", threads[-1]), n)])
-                line += f"  kernel {threads[-1]}T/{threads[0]}T: {k2 / k1:4.2f}x"
-            print(line)
+    if kimpls:
+        print("\nratios (medians of wall-clock rates): kernel / ONNX Runtime, kernel / torch, "
+              "kernel / faster framework, per thread count; kernel 2-thread / 1-thread scaling")
+        for ki in kimpls:
+            for n in batches:
+                line = f"  {ki.split(':')[1]:<8} N={n:<6}"
+                for t in threads:
+                    k = statistics.median(res[((ki, t), n)])
+                    parts = []
+                    for f in fimpls:
+                        parts.append(f"/{f} {k / statistics.median(res[((f, t), n)]):5.1f}x")
+                    if fimpls:
+                        best = max(statistics.median(res[((f, t), n)]) for f in fimpls)
+                        parts.append(f"/best {k / best:5.1f}x")
+                    line += f"  @{t}T: " + " ".join(parts)
+                if len(threads) > 1:
+                    k1 = statistics.median(res[((ki, threads[0]), n)])
+                    k2 = statistics.median(res[((ki, threads[-1]), n)])
+                    line += f"  {threads[-1]}T/{threads[0]}T: {k2 / k1:4.2f}x"
+                print(line)
     shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -22,6 +22,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <exception>
 #include <functional>
 #include <cmath>
 #include <cstdlib>
@@ -32,6 +34,8 @@
 #include <system_error>
 #include <thread>
 #include <vector>
+#include <sys/types.h>
+#include <unistd.h>
 
 namespace gr {
 namespace ddpm {
@@ -59,6 +63,86 @@ int hw_threads()
     unsigned n = std::thread::hardware_concurrency();
     return n ? int(n) : 1;
 }
+
+} // namespace
+
+namespace {
+
+//! Persistent helper threads of one sampler object (workers 1 .. n; the calling thread is worker 0).
+struct worker_pool {
+    const pid_t pid = ::getpid(); //!< the process whose threads these are (see fork handling in impl)
+    std::vector<std::thread> threads;
+    std::mutex m;
+    std::condition_variable cv;       //!< helpers wait here for a new generation or shutdown
+    std::condition_variable done_cv;  //!< the caller waits here for pending == 0
+    std::atomic<uint64_t> generation{ 0 }; //!< bumped (under m) for every job
+    const std::function<void(int)>* job = nullptr; //!< the job of the current generation
+    int participants = 0;             //!< helpers 1 .. participants run the current job
+    int pending = 0;                  //!< participants not finished yet (under m)
+    bool shutdown = false;
+    std::exception_ptr error;         //!< first exception thrown by a helper's job
+
+    void loop(int k)
+    {
+        uint64_t seen = 0;
+        for (;;) {
+            // a short spin first: back-to-back calls (short chains, small batches) skip the futex
+            for (int spin = 0; spin < 2000 && generation.load(std::memory_order_acquire) == seen; spin++) {
+#if defined(__x86_64__) || defined(__i386__)
+                __builtin_ia32_pause();
+#endif
+            }
+            const std::function<void(int)>* fn = nullptr;
+            {
+                std::unique_lock<std::mutex> lock(m);
+                cv.wait(lock, [&] { return shutdown || generation.load() != seen; });
+                if (shutdown)
+                    return;
+                seen = generation.load();
+                if (k > participants)
+                    continue;
+                fn = job;
+            }
+            try {
+                (*fn)(k);
+            } catch (...) {
+                std::lock_guard<std::mutex> lock(m);
+                if (!error)
+                    error = std::current_exception();
+            }
+            {
+                std::lock_guard<std::mutex> lock(m);
+                if (--pending == 0)
+                    done_cv.notify_all();
+            }
+        }
+    }
+
+    //! make sure n helper threads exist; returns how many do (fewer if the system refuses threads)
+    int ensure(int n)
+    {
+        while (int(threads.size()) < n) {
+            try {
+                const int k = int(threads.size()) + 1;
+                threads.emplace_back([this, k] { loop(k); });
+            } catch (const std::system_error&) {
+                break; // no more threads available: fewer workers share all tiles anyway
+            }
+        }
+        return std::min(n, int(threads.size()));
+    }
+
+    ~worker_pool()
+    {
+        {
+            std::lock_guard<std::mutex> lock(m);
+            shutdown = true;
+        }
+        cv.notify_all();
+        for (auto& th : threads)
+            th.join();
+    }
+};
 
 } // namespace
 
@@ -223,6 +307,18 @@ struct ddpm_sampler::impl {
             scratch.emplace_back(new fbuf(detail::scratch_floats(P.Hp)));
     }
 
+    // ---- persistent worker pool (worker_pool, below the anonymous namespace): threads started once
+    // (lazily, as many as a call needs) and reused by every later call; the calling thread is worker 0.
+    // Calls are serialised by call_mutex, so one job at a time. Joined in ~worker_pool().
+    std::unique_ptr<worker_pool> pool{ new worker_pool };
+
+    ~impl()
+    {
+        // a child process after fork() has none of the parent's pool threads: leave them alone there
+        if (pool && pool->pid != ::getpid())
+            (void)pool.release();
+    }
+
     //! run job(tile, worker) for every tile, tiles handed out dynamically to nw workers
     template <typename F>
     void parallel_tiles(size_t ntiles, F&& job)
@@ -235,32 +331,58 @@ struct ddpm_sampler::impl {
             return;
         }
         std::atomic<size_t> next(0);
-        std::atomic<int> finished(0);
-        auto worker = [&](int k) {
+        const std::function<void(int)> worker = [&](int k) {
             for (;;) {
                 size_t i = next.fetch_add(1, std::memory_order_relaxed);
                 if (i >= ntiles || stop_requested(k))
                     break;
                 job(i, k);
             }
-            finished.fetch_add(1);
         };
-        std::vector<std::thread> pool;
-        pool.reserve(size_t(nw - 1));
+        if (pool->pid != ::getpid()) {
+            // forked child: the parent's threads do not exist here; leak the old pool (its mutex and
+            // condition variables may hold the state of threads that are gone) and start a new one
+            (void)pool.release();
+            pool.reset(new worker_pool);
+        }
+        worker_pool& W = *pool;
+        const int helpers = W.ensure(nw - 1);
+        {
+            std::lock_guard<std::mutex> lock(W.m);
+            W.job = &worker;
+            W.participants = helpers;
+            W.pending = helpers;
+            W.error = nullptr;
+            W.generation.fetch_add(1, std::memory_order_release);
+        }
+        W.cv.notify_all();
+        std::exception_ptr mine;
         try {
-            for (int k = 1; k < nw; k++)
-                pool.emplace_back(worker, k);
-        } catch (const std::system_error&) {
-            // no more threads available: the started workers and this thread share all tiles anyway
+            worker(0);
+        } catch (...) {
+            mine = std::current_exception();
+            abort_call.store(true); // the helpers stop at their next tile
         }
-        worker(0);
-        // the calling thread keeps polling cfg.interrupted while the other workers finish
-        while (poll && *poll && finished.load() < int(pool.size()) + 1 && !cancelled()) {
-            stop_requested(0);
-            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        // wait for the helpers; the calling thread keeps polling cfg.interrupted every 2 ms meanwhile
+        {
+            std::unique_lock<std::mutex> lock(W.m);
+            while (W.pending > 0) {
+                if (poll && *poll && !cancelled()) {
+                    lock.unlock();
+                    stop_requested(0);
+                    lock.lock();
+                    W.done_cv.wait_for(lock, std::chrono::milliseconds(2), [&] { return W.pending == 0; });
+                } else {
+                    W.done_cv.wait(lock, [&] { return W.pending == 0; });
+                }
+            }
+            W.job = nullptr;
+            if (!mine)
+                mine = W.error;
+            W.error = nullptr;
         }
-        for (auto& th : pool)
-            th.join();
+        if (mine)
+            std::rethrow_exception(mine);
     }
 };
 

@@ -3,9 +3,9 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-// Internal to the sampling kernel: the network laid out for batch-as-SIMD evaluation, and the two
-// implementations of one tile's forward pass (portable C++ for the baseline ISA and for AVX2+FMA, and
-// hand-blocked AVX-512).
+// Internal to the sampling kernel: the network laid out for batch-as-SIMD evaluation, and the
+// implementations of one tile's forward pass (portable C++ for the baseline ISA, hand-blocked AVX2 + FMA
+// and hand-blocked AVX-512).
 #ifndef INCLUDED_DDPM_KERNEL_IMPL_H
 #define INCLUDED_DDPM_KERNEL_IMPL_H
 

@@ -96,8 +96,8 @@ public:
     void set_threads(int threads);
 
     /*!
-     * Instruction set of the forward pass: "avx512" (hand-blocked AVX-512F kernel), "avx2" (the portable
-     * C++ compiled for AVX2 + FMA) or "generic" (the portable C++ for the build's baseline). The
+     * Instruction set of the forward pass: "avx512" (hand-blocked AVX-512F kernel), "avx2" (hand-blocked
+     * AVX2 + FMA kernel) or "generic" (the portable C++ for the build's baseline). The
      * constructor picks the best the CPU has, unless the environment variable DDPM_KERNEL_ISA names
      * another supported one ("generic", "avx2", "avx512"). All give the same results to ~1e-6 relative;
      * within one ISA the output is bit-identical whatever the batch size, split and thread count.
