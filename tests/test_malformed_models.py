@@ -117,8 +117,7 @@ def _extra_variants():
     m = onnx.ModelProto()
     m.CopyFrom(good)
     m.metadata_props.insert(0, onnx.StringStringEntryProto(key="ddpm.T", value="-5"))
-    out.append(("duplicate_key_first_bad", m.SerializeToString(),
-                ("duplicate metadata key 'ddpm.T'", "bad metadata 'ddpm.T'")))
+    out.append(("duplicate_key_first_bad", m.SerializeToString(), "duplicate metadata key 'ddpm.T'"))
     return out
 
 
