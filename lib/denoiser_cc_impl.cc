@@ -395,7 +395,7 @@ void denoiser_cc_impl::write_output(gr_complex* out, size_t n) const
     // equal priors no rule has a lower symbol error probability under Gaussian noise (docs/denoiser.md).
     const auto& c = d_model->constellation();
     for (size_t i = 0; i < n; i++) {
-        if (d_bad[i]) { // non-finite input or overflow: 0, as for denoised output (docs/denoiser.md)
+        if (d_bad[i]) { // non-finite (equalised) input: 0, as for denoised output (docs/denoiser.md)
             out[i] = gr_complex(0.0f, 0.0f);
             continue;
         }
@@ -447,7 +447,12 @@ int denoiser_cc_impl::do_work(int noutput_items, const gr_complex* in, gr_comple
     if (equalise(in, n))
         estimate_noise(n);
     to_model_units(n);
-    run_kernel(n);
+    if (d_output == 0) {
+        run_kernel(n);
+    } else { // hard decisions use the equalised input, not the network: no kernel call
+        for (size_t i = 0; i < n; i++)
+            d_bad[i] = !std::isfinite(d_xeq[i].real()) || !std::isfinite(d_xeq[i].imag());
+    }
     write_output(out, n);
 
     if (n > 0) {
