@@ -48,7 +48,7 @@ models: build
 
 ## make bench: benchmarks (not tests): ratios measured side by side in one run
 bench: build
-	@$(ENV) python bench/bench_kernel.py && python bench/bench_flowgraph.py
+	@$(ENV) python bench/bench_kernel.py && python bench/bench_flowgraph.py && python bench/bench_denoiser.py
 
 clean:
 	rm -rf $(BUILD_DIR) $(PREFIX)

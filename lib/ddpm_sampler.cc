@@ -535,6 +535,12 @@ size_t ddpm_sampler::sample(const gr_complex* in,
     std::vector<int32_t> kstar(n);
     std::vector<uint32_t> count_k(size_t(T), 0);
     size_t nonfinite = 0;
+    // The start step is a function of the noise variance only: a stream usually has long runs of one
+    // value (one SNR per segment between tags), so the last (bit pattern -> k) is reused; the same bits
+    // give the same double and the same k, so this changes no result.
+    const int k_scalar = noise_var ? -1 : plan_start_step(M, cfg, double(cfg.noise_var));
+    uint32_t nv_bits_last = 0;
+    int k_last = -1;
     for (size_t i = 0; i < n; i++) {
         const float yr = in[i].real(), yi = in[i].imag();
         if (!std::isfinite(yr) || !std::isfinite(yi)) {
@@ -542,8 +548,16 @@ size_t ddpm_sampler::sample(const gr_complex* in,
             nonfinite++;
             continue;
         }
-        const int k =
-            plan_start_step(M, cfg, noise_var ? double(noise_var[i]) : double(cfg.noise_var));
+        int k = k_scalar;
+        if (noise_var) {
+            uint32_t bits;
+            std::memcpy(&bits, &noise_var[i], sizeof bits);
+            if (k_last < 0 || bits != nv_bits_last) {
+                k_last = plan_start_step(M, cfg, double(noise_var[i]));
+                nv_bits_last = bits;
+            }
+            k = k_last;
+        }
         kstar[i] = k;
         count_k[size_t(k)]++;
     }

@@ -46,6 +46,25 @@ class EpsNet(nn.Module):
             h = F.softplus(lin(h)) * emb(t)
         return self.out(h)
 
+    @classmethod
+    def from_weights(cls, weights, T):
+        """An EpsNet holding ``weights`` (dict name -> float array, the model file's initializer names, e.g.
+        ``modelfile.reader.Model.weights``) for T steps; hidden and depth are read from the shapes."""
+        depth = 0
+        while f"layers.{depth}.weight" in weights:
+            depth += 1
+        hidden = int(weights["layers.0.weight"].shape[0])
+        net = cls(T, hidden, depth)
+        sd = {}
+        for l in range(depth):
+            sd[f"layers.{l}.weight"] = weights[f"layers.{l}.weight"]
+            sd[f"layers.{l}.bias"] = weights[f"layers.{l}.bias"]
+            sd[f"embeddings.{l}.weight"] = weights[f"embeddings.{l}"]
+        sd["out.weight"] = weights["out.weight"]
+        sd["out.bias"] = weights["out.bias"]
+        net.load_state_dict({k: torch.as_tensor(v, dtype=torch.float32).clone() for k, v in sd.items()})
+        return net
+
     def export_weights(self):
         """Weights as the model file names them: dict name -> float32 numpy array (copies)."""
         out = {}

@@ -5,6 +5,7 @@ Command line (also installed as ``ddpm-train``)::
     python -m gnuradio.ddpm.training.train --dataset qam16 --steps 4000 --out qam16.onnx
     python -m gnuradio.ddpm.training.train --dataset file --file capture.cfile --out mine.onnx
     python -m gnuradio.ddpm.training.train --all-shipped --out models        # every shipped model (make models)
+    python -m gnuradio.ddpm.training.train --distill qam16 --hidden 32 --out qam16_fast.onnx   # (distill.py)
 
 Training (docs/training.md): loss ||eps - eps_theta(sqrt(abar_t) x0 + sqrt(1 - abar_t) eps, t)||^2 (sum
 over I/Q, mean over the batch), t uniform with antithetic pairs (t, T-1-t), Adam with a cosine-decaying
@@ -23,6 +24,7 @@ import numpy as np
 
 from gnuradio.ddpm.modelfile import schedule as sched
 from gnuradio.ddpm.training.datasets import DatasetError, make_dataset
+from gnuradio.ddpm.training.distill import DistillError
 
 __all__ = ["TrainConfig", "TrainResult", "train", "train_and_export", "SHIPPED", "main"]
 
@@ -148,6 +150,8 @@ SHIPPED = {
     "swissroll": dict(dataset="swissroll", steps=6000),
     "qam64": dict(dataset="qam64", steps=8000),
     "qam256": dict(dataset="qam256", steps=8000),
+    # distilled from the qam16 file just made (training/distill.py): the fast receiver
+    "qam16_fast": dict(distill="qam16", hidden=32, steps=6000),
 }
 
 
@@ -183,6 +187,9 @@ def _parser():
     p.add_argument("--all-shipped", action="store_true", help="(re)make every shipped model into --out DIR")
     p.add_argument("--only", default=None, help="with --all-shipped: comma-separated subset of " +
                    ",".join(SHIPPED))
+    p.add_argument("--distill", default=None, metavar="TEACHER",
+                   help="distil a smaller student (--hidden, --depth [default: the teacher's], --steps) from a "
+                        "model file or shipped name, for the one-step posterior mean (training/distill.py)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     return p
 
@@ -210,6 +217,13 @@ def _run(args):
         rows = []
         for n in names:
             spec = dict(SHIPPED[n])
+            if "distill" in spec:
+                from gnuradio.ddpm.training import distill
+                path = os.path.join(args.out, n + ".onnx")
+                res = distill.run(spec.pop("distill"), path, distill.DistillConfig(**spec, threads=args.threads),
+                                  progress=not args.quiet, desc=n, out_dir=args.out)
+                rows.append((n, res.final_loss, res.seconds, path))
+                continue
             ds = make_dataset(spec.pop("dataset"))
             cfg = TrainConfig(**spec, threads=args.threads)
             path = os.path.join(args.out, n + ".onnx")
@@ -223,6 +237,14 @@ def _run(args):
         return 0
     if not args.out:
         raise _Fail("--out FILE is required")
+    if args.distill:
+        from gnuradio.ddpm.training import distill
+        dflt = distill.DistillConfig()
+        cfg = distill.DistillConfig(hidden=args.hidden, depth=args.depth, steps=args.steps or dflt.steps,
+                                    batch=args.batch, lr=args.lr, ema_decay=args.ema, seed=args.seed,
+                                    threads=args.threads)
+        distill.run(args.distill, args.out, cfg, progress=not args.quiet)
+        return 0
     ds = make_dataset(args.dataset, order=args.order, bits=args.bits, full_scale=args.full_scale,
                       path=args.file)
     if args.epochs is not None:
@@ -244,7 +266,7 @@ def main(argv=None):
     args = _parser().parse_args(argv)
     try:
         return _run(args)
-    except (_Fail, DatasetError) as e:
+    except (_Fail, DatasetError, DistillError) as e:
         print(f"ddpm-train: error: {e}", file=sys.stderr)
         return 2
     except OSError as e:
