@@ -56,7 +56,7 @@ class DistillConfig:
     batch, lr, ema_decay default to ddpm-train's defaults, so the command line and the shipped recipe agree."""
     hidden: int = 32
     depth: int = None
-    steps: int = 6000
+    steps: int = 10000
     batch: int = 2048
     lr: float = 2e-3
     lr_final_ratio: float = 0.01
@@ -69,8 +69,6 @@ class DistillConfig:
     weighting: str = "relative"  # "relative": w_t = L_t / mse_t; "uniform": w_t = 1 (plain eps matching)
     init: str = "prune"        # "prune": prune_init from the teacher (same depth, fewer units); "random"
     prune_fit: int = 131072    # pool samples of the least-squares fits of prune_init
-    polish_iters: int = 0      # L-BFGS iterations after Adam (0 = none)
-    polish_batch: int = 131072 # pool samples of the L-BFGS polish (full batch)
 
 
 @dataclass
@@ -233,33 +231,6 @@ def _rel_gap(student, teacher_net, inputs, n, rng, torch, mse_t):
     return out / mse_t
 
 
-def _polish(net, px, pt, pe, w, cfg, rng, torch):
-    """Full-batch L-BFGS (strong Wolfe line search) on a fixed subset of ``cfg.polish_batch`` pool samples,
-    ``cfg.polish_iters`` iterations, from the Adam result: the fine precision that the low-noise steps
-    need (the posterior mean there is the student's eps times sqrt(L_t), a few 1e-2) is where a
-    quasi-Newton method converges much further than Adam. Returns the network (float32, in place)."""
-    for p in net.parameters():
-        p.requires_grad_(True)
-    net.train()
-    sub = torch.from_numpy(rng.choice(pt.shape[0], size=min(pt.shape[0], cfg.polish_batch), replace=False))
-    xs, ts, es, ws = px[sub], pt[sub], pe[sub], w[pt[sub]]
-    opt = torch.optim.LBFGS(net.parameters(), lr=1.0, max_iter=cfg.polish_iters, history_size=50,
-                            tolerance_grad=0.0, tolerance_change=0.0, line_search_fn="strong_wolfe")
-
-    def closure():
-        opt.zero_grad(set_to_none=True)
-        loss = (ws * ((net(xs, ts) - es) ** 2).sum(dim=1)).mean()
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    for p in net.parameters():
-        p.requires_grad_(False)
-    if not all(bool(torch.isfinite(p).all()) for p in net.parameters()):
-        raise FloatingPointError("distillation: the L-BFGS polish diverged")
-    return net
-
-
 def distill(teacher_path, cfg=None, progress=True, desc=None):
     """Train a student of size cfg.hidden x cfg.depth on the teacher model file ``teacher_path`` (str /
     PathLike). Returns DistillResult. Raises DistillError (a ValueError) for a teacher without data to draw
@@ -339,8 +310,6 @@ def distill(teacher_path, cfg=None, progress=True, desc=None):
                 bar.set_postfix(loss=f"{run_loss:.2e}", lr=f"{lr:.1e}", refresh=False)
     if bar is not None:
         bar.close()
-    if cfg.polish_iters > 0:
-        ema = _polish(ema, px, pt, pe, w, cfg, rng, torch)
     ema.eval()
     rel = _rel_gap(ema, tnet, inputs, 2048, rng, torch, mse_t)
     return DistillResult(net=ema, teacher=teacher, betas=np.array(teacher.betas, dtype=np.float64),
