@@ -5,6 +5,7 @@ Command line (also ``python -m gnuradio.ddpm.evaluation.runner``)::
     ddpm-eval EXPERIMENT [--quick|--full] [--out DIR] [--scheduler ADDRESS] [--workers N] [--serial]
     ddpm-eval all --full --out docs/results        # the results page's data and plots
     ddpm-eval mse --quick --markdown               # also print the result table as Markdown
+    ddpm-eval mse --model mine.onnx                # a user's model (path or name) instead of the shipped one
 
 EXPERIMENT is one of ``mse``, ``ber``, ``kappa``, ``mimo``, ``swissroll``, ``shaping`` or ``all``. Each
 experiment is a list of Monte-Carlo points (:mod:`gnuradio.ddpm.evaluation.experiments`); the points run in parallel on
