@@ -144,7 +144,7 @@ denoiser_cc_impl::denoiser_cc_impl(const std::string& model,
     d_ps = d_model->power_scale();
     if (!(d_ps > 0.0) || !std::isfinite(d_ps))
         throw model_error(d_path + ": bad metadata 'ddpm.power_scale'");
-    d_estimator = std::make_unique<noise_estimator>(d_model->constellation(), d_ps);
+    d_estimator = std::make_unique<noise_estimator>(noise_estimator::for_model(*d_model));
 
     d_kernel = std::make_unique<kernel::ddpm_sampler>(d_model, threads);
     d_cfg.type = kernel::sampler_from_int(sampler);

@@ -353,6 +353,19 @@ struct model_parser {
             m->d_power_scale = ps;
         }
 
+        // optional noise-estimator statistics of the training data (docs/model-format.md)
+        for (const char* key : { "ddpm.signal_kurtosis", "ddpm.dd_floor" }) {
+            const auto it = m->d_metadata.find(key);
+            if (it == m->d_metadata.end())
+                continue;
+            const bool kurt = std::string(key) == "ddpm.signal_kurtosis";
+            const double lo = kurt ? 1.0 : 0.0, hi = kurt ? 1e6 : 100.0;
+            double v;
+            if (!parse_double(it->second, v) || !(v >= lo && v <= hi))
+                fail(std::string("bad metadata '") + key + "': '" + it->second.substr(0, 40) +
+                     (kurt ? "' (expected a number in [1, 1e6])" : "' (expected a number in [0, 100])"));
+        }
+
         {
             const std::string& s = meta(*m, "ddpm.betas");
             json_numbers j{ s.data(), s.data() + s.size() };

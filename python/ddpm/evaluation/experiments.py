@@ -33,7 +33,7 @@ from gnuradio.ddpm.core import metrics
 from gnuradio.ddpm.ddpm_python import ddpm_sampler
 from gnuradio.ddpm.modelfile.lookup import find_model
 
-__all__ = ["RECEIVERS", "sampler_for", "point_rng", "score",
+__all__ = ["RECEIVERS", "sampler_for", "model_of", "point_rng", "score",
            "run_link", "run_kappa", "run_mimo", "run_swissroll", "run_shaping", "swissroll_snapshots"]
 
 #: receiver names, in plotting order
@@ -57,6 +57,12 @@ def sampler_for(model, threads=1):
     if key not in _SAMPLERS:
         _SAMPLERS[key] = ddpm_sampler(find_model(model), int(threads))
     return _SAMPLERS[key]
+
+
+def model_of(point, default):
+    """The DDPM model a point evaluates: ``point["model"]`` (a user's model path or name, ``ddpm-eval --model``)
+    or the experiment's shipped ``default`` name."""
+    return point.get("model") or default
 
 
 def point_rng(seed, stream):
@@ -161,7 +167,8 @@ def run_link(point, seed, threads=1):
 
     base = {"constellation": f"qam{m}", "noise": noise, "snr_db": snr, "quant_bits": int(point["quant_bits"])}
     rows = _receiver_rows(base, channel=channel, points=points, n=point["n"], seed=seed, threads=threads,
-                          model=f"qam{m}", ddim_steps=point["ddim_steps"], dnn_train=point["dnn_train"],
+                          model=model_of(point, f"qam{m}"), ddim_steps=point["ddim_steps"],
+                          dnn_train=point["dnn_train"],
                           dnn_epochs=point["dnn_epochs"], noise=noise)
     if noise == "gaussian":
         rows.append({**base, "method": "closed_form", "ser": estimators.ser_qam_awgn(m, snr),
@@ -187,7 +194,8 @@ def run_kappa(point, seed, threads=1):
 
     base = {"constellation": f"qam{m}", "noise": "gaussian", "snr_db": snr, "kappa_t": kt, "kappa_r": kr}
     return _receiver_rows(base, channel=channel, points=points, n=point["n"], seed=seed, threads=threads,
-                          model=f"qam{m}", ddim_steps=point["ddim_steps"], dnn_train=point["dnn_train"],
+                          model=model_of(point, f"qam{m}"), ddim_steps=point["ddim_steps"],
+                          dnn_train=point["dnn_train"],
                           dnn_epochs=point["dnn_epochs"], noise="gaussian")
 
 
@@ -217,7 +225,8 @@ def run_mimo(point, seed, threads=1):
     base = {"constellation": f"qam{m}", "noise": "gaussian", "snr_db": snr, "antennas": nt, "csi": int(csi),
             "kappa_t": kt, "kappa_r": kr}
     return _receiver_rows(base, channel=channel, points=points, n=point["n"], seed=seed, threads=threads,
-                          model=f"qam{m}", ddim_steps=point["ddim_steps"], dnn_train=point["dnn_train"],
+                          model=model_of(point, f"qam{m}"), ddim_steps=point["ddim_steps"],
+                          dnn_train=point["dnn_train"],
                           dnn_epochs=point["dnn_epochs"], noise="gaussian")
 
 
@@ -250,7 +259,8 @@ def run_swissroll(point, seed, threads=1):
     x = _swissroll_data(point["n"], point_rng(seed, 0))
     _, ytil, nv = _swissroll_channel(x, bits, fs, snr, _subseed(seed, 1))
     ests = {"raw": ytil}
-    ests.update(_ddpm_outputs("swissroll", ytil, nv, _subseed(seed, 2), threads, point["ddim_steps"]))
+    ests.update(_ddpm_outputs(model_of(point, "swissroll"), ytil, nv, _subseed(seed, 2), threads,
+                              point["ddim_steps"]))
     protos = _swissroll_data(point["prototypes"], point_rng(seed, 4))
     dnn = train_dnn_receiver(
         protos, lambda s, r: _swissroll_channel(s, bits, fs, snr, int(r.integers(0, 2 ** 63 - 1)))[1],
@@ -324,7 +334,7 @@ def run_shaping(point, seed, threads=1):
         cen, wts = capacity.capture_centres(tx, cheap_transmitter(points[tx], rng), points, per_symbol=4)
         channels["hardware"] = dict(noise="gaussian", centres=cen, centre_weights=wts)
     fixed = {"uniform": np.full(m, 1.0 / m), "mb": shaping.maxwell_boltzmann_pmf(points, lam),
-             "ddpm": ddpm_pmf(f"qam{m}", snr, points_per_symbol=int(point["points_per_symbol"]),
+             "ddpm": ddpm_pmf(model_of(point, f"qam{m}"), snr, points_per_symbol=int(point["points_per_symbol"]),
                               seed=_subseed(seed, 6) % 2 ** 31, threads=threads)}
     base = {"constellation": f"qam{m}", "snr_db": snr}
     cap = metrics.capacity_awgn(snr)

@@ -5,6 +5,7 @@ Command line (also ``python -m gnuradio.ddpm.evaluation.runner``)::
     ddpm-eval EXPERIMENT [--quick|--full] [--out DIR] [--scheduler ADDRESS] [--workers N] [--serial]
     ddpm-eval all --full --out docs/results        # the results page's data and plots
     ddpm-eval mse --quick --markdown               # also print the result table as Markdown
+    ddpm-eval mse --model mine.onnx                # a user's model (path or name) instead of the shipped one
 
 EXPERIMENT is one of ``mse``, ``ber``, ``kappa``, ``mimo``, ``swissroll``, ``shaping`` or ``all``. Each
 experiment is a list of Monte-Carlo points (:mod:`gnuradio.ddpm.evaluation.experiments`); the points run in parallel on
@@ -33,6 +34,7 @@ import numpy as np
 
 from gnuradio.ddpm.evaluation import experiments as ex
 from gnuradio.ddpm.evaluation.tables import markdown_table, read_csv, write_csv
+from gnuradio.ddpm.evaluation.user_model import resolve_user_model, with_user_model
 
 __all__ = ["EXPERIMENTS", "Experiment", "RunResult", "point_seed", "run_experiment", "make_client",
            "write_csv", "read_csv", "markdown_table", "main", "DEFAULT_SEED"]
@@ -224,13 +226,15 @@ def _model_info(names):
 
 
 def run_experiment(name, setting="quick", out=None, scheduler=None, workers=2, serial=False, client=None,
-                   base_seed=DEFAULT_SEED, progress=True, points=None, plot=True, command=None):
+                   base_seed=DEFAULT_SEED, progress=True, points=None, plot=True, command=None, model=None):
     """Run one experiment.
 
     name: key of EXPERIMENTS; setting: "quick" | "full"; out: directory for CSV/PNG/JSON (None: write nothing);
     scheduler: Dask scheduler address (None: LocalCluster of ``workers`` processes); serial: run in this
     process without Dask; client: an existing dask Client to use (overrides scheduler/workers); base_seed: int;
-    progress: tqdm bar; points: optional list of indices to run a subset of the setting's points.
+    progress: tqdm bar; points: optional list of indices to run a subset of the setting's points; model: a
+    user's model (path or name) in place of the shipped one (``evaluation.user_model``; ValueError when it is
+    missing, invalid or does not fit, or the experiment uses no model).
     Returns RunResult. Raises KeyError-free ValueError for an unknown experiment/setting.
     """
     if name not in EXPERIMENTS:
@@ -239,11 +243,18 @@ def run_experiment(name, setting="quick", out=None, scheduler=None, workers=2, s
     if setting not in exp.settings:
         raise ValueError(f"unknown setting {setting!r}; choose quick or full")
     cfg = exp.settings[setting]
+    models = exp.models
+    if model is not None:
+        if not exp.models:
+            raise ValueError(f"experiment {name!r} uses no DDPM model: --model does not apply to it")
+        path, _m = resolve_user_model(model)
+        cfg, models = with_user_model(name, cfg, path, _m), (path,)
     pts = exp.points(cfg)
     if points is not None:
         pts = [pts[i] for i in points]
-    seeds = [point_seed(base_seed, name, p) for p in pts]
-    for m in exp.models:                      # fail before starting workers when a model is missing
+    # the seed does not depend on the model: a user's model sees the shipped model's symbols and noise
+    seeds = [point_seed(base_seed, name, {k: v for k, v in p.items() if k != "model"}) for p in pts]
+    for m in models:                          # fail before starting workers when a model is missing
         from gnuradio.ddpm.modelfile.lookup import find_model
         find_model(m)
     t0 = time.time()
@@ -303,7 +314,7 @@ def run_experiment(name, setting="quick", out=None, scheduler=None, workers=2, s
                 "points": len(pts), "rows": len(rows), "seconds": round(res.seconds, 1),
                 "mode": "serial" if serial else (f"dask scheduler {scheduler}" if scheduler else
                                                  f"dask LocalCluster {workers} processes"),
-                "command": command, "machine": _machine(), "models": _model_info(exp.models),
+                "command": command, "machine": _machine(), "models": _model_info(models),
                 "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t0))}
         if hasattr(res, "snapshot_kernel_diff"):
             meta["snapshot_reference_vs_kernel_max_abs_diff"] = res.snapshot_kernel_diff
@@ -330,6 +341,9 @@ def _parser():
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"base seed (default {DEFAULT_SEED})")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--markdown", action="store_true", help="print the result tables as Markdown")
+    p.add_argument("--model", default=None,
+                   help="evaluate this model (a path, or a name on DDPM_MODEL_PATH) instead of the shipped one, "
+                        "in the experiments that use a model (with 'all': only those)")
     p.add_argument("--replot", action="store_true",
                    help="do not run: redraw the PNG (and --markdown tables) from the CSV already in --out")
     return p
@@ -355,6 +369,8 @@ def main(argv=None):
     matplotlib.use("Agg")
     args = _parser().parse_args(argv)
     names = list(EXPERIMENTS) if args.experiment == "all" else [args.experiment]
+    if args.model is not None and args.experiment == "all":
+        names = [n for n in names if EXPERIMENTS[n].models]
     if any(n not in EXPERIMENTS for n in names):
         print(f"ddpm-eval: error: unknown experiment {args.experiment!r}; choose from "
               f"{', '.join(EXPERIMENTS)} or all", file=sys.stderr)
@@ -367,12 +383,14 @@ def main(argv=None):
     try:
         if args.replot:
             return _replot(names, args)
+        if args.model is not None:            # a bad --model fails before any worker starts
+            resolve_user_model(args.model)
         if not args.serial:
             client, own = make_client(args.scheduler, args.workers)
         for n in names:
             r = run_experiment(n, args.setting, out=args.out, scheduler=args.scheduler, workers=args.workers,
                                serial=args.serial, client=client, base_seed=args.seed,
-                               progress=not args.no_progress, command=command)
+                               progress=not args.no_progress, command=command, model=args.model)
             print(f"{n}: {len(r.rows)} rows in {r.seconds:.1f} s -> {r.csv}, {r.png}"
                   + "".join(f", {e}" for e in r.extra))
             if args.markdown:

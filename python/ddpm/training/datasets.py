@@ -10,11 +10,11 @@ A data set is a :class:`Dataset`; ``ds.sample(n, rng)`` draws ``n`` i.i.d. train
   the data (not re-normalised) and are recorded as the constellation.
 - ``swissroll``: the 2-D swiss roll (t in [1.5 pi, 4.5 pi], (t cos t, t sin t) + N(0, 0.5^2) per axis),
   scaled to unit average power with the exact second moment of that distribution.
-- ``file``: a user's complex64 IQ recording (``.cfile``, ``.fc32``, ``.bin``, ``.raw``; or SigMF
-  ``.sigmf-meta``/``.sigmf-data`` with datatype ``cf32_le``/``ci16_le``/``ci8``), non-finite samples
-  dropped, scaled to unit average power; model units = power_scale x physical units.
+- ``file``: a user's capture (``training.capture.load_capture``: raw complex64 ``.cfile``/``.fc32``/...,
+  or SigMF ``.sigmf-meta``/``.sigmf-data`` read with the ``sigmf`` package, optionally with symbol
+  labels), checked (finite, long enough, complex, one channel), scaled to unit average power; model units
+  = power_scale x physical units. With labels the learned per-symbol centres are the constellation.
 """
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gnuradio.ddpm.core import constellations
+from gnuradio.ddpm.training.capture import CaptureError, load_capture
 
-__all__ = ["Dataset", "DatasetError", "make_dataset", "read_iq_file", "SWISSROLL_NOISE"]
+__all__ = ["Dataset", "DatasetError", "make_dataset", "SWISSROLL_NOISE"]
 
 SWISSROLL_NOISE = 0.5
 
@@ -42,6 +43,7 @@ class Dataset:
     constellation: complex128 [M] in model units, or None.
     bits_per_symbol: log2(M) or 0.
     points: complex128 [K] finite support to draw uniformly from, or None (then ``sampler`` is used).
+    extra_metadata: dict str -> str of more model metadata (a capture's noise-estimator statistics).
     """
     name: str
     params: dict
@@ -50,6 +52,7 @@ class Dataset:
     bits_per_symbol: int = 0
     points: np.ndarray = None
     sampler: object = field(default=None, repr=False)
+    extra_metadata: dict = field(default_factory=dict)
 
     def sample(self, n, rng):
         """n i.i.d. training points: float32 [n, 2] (I, Q), from numpy Generator ``rng``."""
@@ -68,58 +71,6 @@ def _swissroll_sampler(n, rng):
     z = t * np.cos(t) + 1j * t * np.sin(t)
     z = z + SWISSROLL_NOISE * (rng.standard_normal(n) + 1j * rng.standard_normal(n))
     return z / np.sqrt(power)
-
-
-def _read_sigmf(path):
-    base = re.sub(r"\.sigmf-(meta|data)$", "", path)
-    meta_path, data_path = base + ".sigmf-meta", base + ".sigmf-data"
-    try:
-        import sigmf  # noqa: F401
-        from sigmf import sigmffile
-        handle = sigmffile.fromfile(meta_path)
-        return np.asarray(handle.read_samples(), dtype=np.complex128).reshape(-1)
-    except ImportError:
-        pass
-    except Exception as e:  # the sigmf package's own errors
-        raise DatasetError(f"cannot read SigMF recording '{path}': {e}") from None
-    # minimal reader for the common interleaved complex little-endian types
-    try:
-        with open(meta_path, "r") as f:
-            meta = json.load(f)
-        dtype = meta["global"]["core:datatype"]
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise DatasetError(f"cannot read SigMF metadata '{meta_path}': {e}") from None
-    kinds = {"cf32_le": (np.float32, 1.0), "ci16_le": (np.int16, 1.0), "ci8": (np.int8, 1.0),
-             "cf64_le": (np.float64, 1.0)}
-    if dtype not in kinds:
-        raise DatasetError(f"SigMF datatype '{dtype}' of '{meta_path}' is not supported without the "
-                           f"sigmf package (supported: {', '.join(kinds)})")
-    try:
-        raw = np.fromfile(data_path, dtype=kinds[dtype][0])
-    except OSError as e:
-        raise DatasetError(f"cannot read SigMF data '{data_path}': {e}") from None
-    raw = raw[: raw.size // 2 * 2].astype(np.float64)
-    return raw[0::2] + 1j * raw[1::2]
-
-
-def read_iq_file(path, max_samples=None):
-    """Read an IQ recording -> complex128 [K] (physical units, as stored).
-
-    path: ``.sigmf-meta``/``.sigmf-data`` (SigMF) or anything else as raw interleaved complex64
-    (GNU Radio's file sink format). Raises DatasetError for a missing/unreadable file.
-    """
-    path = os.fspath(path)
-    if path.endswith(".sigmf-meta") or path.endswith(".sigmf-data"):
-        z = _read_sigmf(path)
-    else:
-        try:
-            z = np.fromfile(path, dtype=np.complex64, count=-1 if max_samples is None else max_samples)
-        except (OSError, ValueError) as e:
-            raise DatasetError(f"cannot read IQ file '{path}': {e}") from None
-        z = z.astype(np.complex128)
-    if max_samples is not None:
-        z = z[:max_samples]
-    return z
 
 
 _CONST_RE = re.compile(r"^(qam|psk)(\d+)?(?:_q(\d+))?$")
@@ -166,16 +117,11 @@ def make_dataset(name, order=None, bits=None, full_scale=1.0, path=None, max_sam
             path = name
         if path is None:
             raise DatasetError("dataset 'file' needs a recording (--file PATH)")
-        if not os.path.isfile(path):
-            raise DatasetError(f"cannot open IQ file '{path}': no such file")
-        z = read_iq_file(path, max_samples)
-        z = z[np.isfinite(z)]
-        if z.size == 0:
-            raise DatasetError(f"IQ file '{path}' holds no finite samples")
-        power = float(np.mean(np.abs(z) ** 2))
-        if not power > 0:
-            raise DatasetError(f"IQ file '{path}' has zero power")
-        scale = 1.0 / np.sqrt(power)
-        return Dataset(name="file", params={"file": os.path.basename(path), "samples": int(z.size)},
-                       power_scale=float(scale), points=z * scale)
+        try:
+            cap = load_capture(path, max_samples)
+        except CaptureError as e:
+            raise DatasetError(str(e)) from None
+        return Dataset(name="file", params=cap.params, power_scale=cap.power_scale, points=cap.points,
+                       constellation=cap.constellation, bits_per_symbol=cap.bits_per_symbol,
+                       extra_metadata=cap.extra_metadata)
     raise DatasetError(f"unknown dataset '{name}' (use qamM, pskM, qamM_qB, swissroll, or file with --file)")

@@ -3,7 +3,7 @@
 Command line (also installed as ``ddpm-train``)::
 
     python -m gnuradio.ddpm.training.train --dataset qam16 --steps 4000 --out qam16.onnx
-    python -m gnuradio.ddpm.training.train --dataset file --file capture.cfile --out mine.onnx
+    python -m gnuradio.ddpm.training.train --file capture.sigmf-meta --out mine.onnx   # a capture (--dataset file)
     python -m gnuradio.ddpm.training.train --all-shipped --out models        # every shipped model (make models)
     python -m gnuradio.ddpm.training.train --distill qam16 --hidden 32 --out qam16_fast.onnx   # (distill.py)
 
@@ -137,7 +137,8 @@ def train_and_export(dataset, out, cfg=None, progress=True, desc=None):
                        constellation=dataset.constellation, bits_per_symbol=dataset.bits_per_symbol,
                        train_seed=cfg.seed, train_steps=cfg.steps, final_loss=res.final_loss,
                        extra_metadata={"ddpm.train_batch": cfg.batch, "ddpm.train_lr": repr(cfg.lr),
-                                       "ddpm.train_seconds": f"{res.seconds:.1f}"})
+                                       "ddpm.train_seconds": f"{res.seconds:.1f}",
+                                       **(dataset.extra_metadata or {})})
     return res, meta
 
 
@@ -163,13 +164,15 @@ def _parser():
     p = argparse.ArgumentParser(
         prog="ddpm-train",
         description="Train a gr-ddpm DDPM noise-prediction model and export it as an ONNX model file.")
-    p.add_argument("--dataset", default="qam16",
-                   help="qam, pskM, qamM, qamM_qB (quantised), swissroll, or file (default qam16)")
+    p.add_argument("--dataset", default=None,
+                   help="qam, pskM, qamM, qamM_qB (quantised), swissroll, or file (default qam16; --file implies "
+                        "file)")
     p.add_argument("--order", type=int, default=None, help="constellation order M for --dataset qam/psk")
     p.add_argument("--bits", type=int, default=None, help="quantiser bits for a constellation (0 = none)")
-    p.add_argument("--full-scale", type=float, default=1.0, help="quantiser full scale (default 1.0)")
-    p.add_argument("--file", default=None, help="IQ recording for --dataset file (.cfile/.fc32 complex64, "
-                   ".sigmf-meta/.sigmf-data)")
+    p.add_argument("--full-scale", type=float, default=None, help="quantiser full scale (default 1.0)")
+    p.add_argument("--file", default=None, help="train on this capture (implies --dataset file): SigMF "
+                   ".sigmf-meta/.sigmf-data, optionally with symbol labels, or raw complex64 .cfile/.fc32 "
+                   "(docs/training.md)")
     p.add_argument("--T", type=int, default=100, help="diffusion steps (default 100)")
     p.add_argument("--schedule", default="sigmoid", choices=sorted(sched.SCHEDULES), help="beta schedule")
     p.add_argument("--hidden", type=int, default=128, help="hidden units (default 128)")
@@ -205,8 +208,29 @@ def _config(args, steps):
                        batch=args.batch, lr=args.lr, ema_decay=args.ema, seed=args.seed, threads=args.threads)
 
 
+def _check_dataset_options(args):
+    """--file implies --dataset file; options that contradict it are errors (not silently ignored)."""
+    if args.file is not None:
+        if args.dataset not in (None, "file"):
+            raise _Fail(f"--file {args.file} trains on that capture; it contradicts --dataset {args.dataset} "
+                        f"(drop --dataset, or use --dataset file)")
+        given = [o for o, v in (("--order", args.order), ("--bits", args.bits),
+                                ("--full-scale", args.full_scale)) if v is not None]
+        if given:
+            raise _Fail(f"{', '.join(given)} set(s) a synthetic constellation; a capture (--file) has its own: "
+                        f"drop {', '.join(given)}")
+        args.dataset = "file"
+    elif args.dataset == "file":
+        raise _Fail("--dataset file needs the capture: --file PATH")
+    elif args.dataset is None:
+        args.dataset = "qam16"
+
+
 def _run(args):
     if args.all_shipped:
+        if args.file is not None or args.dataset is not None:
+            raise _Fail("--all-shipped makes the shipped models from their own recipes; it contradicts "
+                        "--file/--dataset")
         if not args.out:
             raise _Fail("--all-shipped needs --out DIR")
         names = list(SHIPPED) if not args.only else [n.strip() for n in args.only.split(",") if n.strip()]
@@ -245,7 +269,9 @@ def _run(args):
                                     threads=args.threads)
         distill.run(args.distill, args.out, cfg, progress=not args.quiet)
         return 0
-    ds = make_dataset(args.dataset, order=args.order, bits=args.bits, full_scale=args.full_scale,
+    _check_dataset_options(args)
+    ds = make_dataset(args.dataset, order=args.order, bits=args.bits,
+                      full_scale=1.0 if args.full_scale is None else args.full_scale,
                       path=args.file)
     if args.epochs is not None:
         if not (args.epochs > 0 and math.isfinite(args.epochs)):
