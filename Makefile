@@ -42,9 +42,10 @@ test-cpp: build
 test-python: build
 	@$(ENV) python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
-## make models: retrain every shipped model from fixed seeds into models/
+## make models: retrain every shipped model from fixed seeds into models/ (and the learned-hardware demo model)
 models: build
 	@$(ENV) python -m gnuradio.ddpm.training.train --all-shipped --out models
+	@$(ENV) python -m gnuradio.ddpm.evaluation.hardware --make-model models/qam16_cheap_sdr.onnx
 
 ## make bench: benchmarks (not tests): ratios measured side by side in one run
 bench: build

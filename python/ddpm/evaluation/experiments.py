@@ -296,16 +296,15 @@ def swissroll_snapshots(snrs, bits, full_scale, n, seed, every=10):
 
 
 def cheap_transmitter(s, rng, phase_noise_deg=3.0):
-    """The "cheap transmitter" of docs/shaping.md (case C of the learned-hardware notes without IQ imbalance): a
-    Rapp PA (p = 2, saturation at 1.0 x the input RMS) with Saleh-form AM/PM (5 degrees at the 16-QAM peak) and a
-    residual phase error N(0, phase_noise_deg^2) per symbol, then a gain back to unit average power.
+    """The "cheap transmitter" of docs/shaping.md (case C of the learned-hardware notes without IQ imbalance): the
+    injector's PA preset (``channel.HARDWARE_PRESETS["pa"]``: Rapp p = 2, saturation at 1.0 x the input RMS,
+    Saleh-form AM/PM of 5 degrees at the 16-QAM peak) and a residual phase error N(0, phase_noise_deg^2) per
+    symbol, then a gain back to unit average power. (``ddpm-eval hardware`` uses the injector's own cases,
+    ``core.hardware.CASES``.)
     s: complex [N] unit-power symbols; rng: numpy Generator. Returns complex128 [N]."""
-    r = np.abs(s)
-    amp = r / (1.0 + r ** 4) ** 0.25                        # Rapp, p = 2, A_sat = 1
-    r_pk2 = 1.8                                            # 16-QAM peak power
-    phi = np.deg2rad(5.0) * (1 + r_pk2) / r_pk2 * r ** 2 / (1 + r ** 2)
-    phi = phi + np.deg2rad(phase_noise_deg) * rng.standard_normal(s.shape[0])
-    y = amp * np.exp(1j * (np.angle(s) + phi))
+    from gnuradio.ddpm.core.channel import HARDWARE_PRESETS, pa
+    s = np.asarray(s, dtype=np.complex128)
+    y = pa(s, **HARDWARE_PRESETS["pa"]) * np.exp(1j * np.deg2rad(phase_noise_deg) * rng.standard_normal(s.shape[0]))
     return y / math.sqrt(float(np.mean(np.abs(y) ** 2)))
 
 

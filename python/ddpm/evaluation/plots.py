@@ -225,6 +225,9 @@ def _table(rows, row_keys, col_key, value, fmt):
 
 def tables(name, rows):
     """Markdown tables of an experiment's rows (str)."""
+    if name == "hardware":
+        from gnuradio.ddpm.evaluation.hardware import tables as hardware_tables
+        return hardware_tables(rows)
     out = []
     if name in ("mse", "ber"):
         metric, fmt = ("mse_db", "{:.1f}") if name == "mse" else ("ber", "{:.3g}")

@@ -7,7 +7,7 @@ Command line (also ``python -m gnuradio.ddpm.evaluation.runner``)::
     ddpm-eval mse --quick --markdown               # also print the result table as Markdown
     ddpm-eval mse --model mine.onnx                # a user's model (path or name) instead of the shipped one
 
-EXPERIMENT is one of ``mse``, ``ber``, ``kappa``, ``mimo``, ``swissroll``, ``shaping`` or ``all``. Each
+EXPERIMENT is one of ``mse``, ``ber``, ``kappa``, ``mimo``, ``swissroll``, ``shaping``, ``hardware`` or ``all``. Each
 experiment is a list of Monte-Carlo points (:mod:`gnuradio.ddpm.evaluation.experiments`); the points run in parallel on
 Dask -- a ``LocalCluster`` of ``--workers`` processes (one thread each) by default, an existing scheduler with
 ``--scheduler tcp://host:port``, or in this process with ``--serial``. DDPM results come from the C++ kernel
@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gnuradio.ddpm.evaluation import experiments as ex
+from gnuradio.ddpm.evaluation import hardware as ex_hardware
 from gnuradio.ddpm.evaluation.tables import markdown_table, read_csv, write_csv
 from gnuradio.ddpm.evaluation.user_model import resolve_user_model, with_user_model
 
@@ -84,6 +85,15 @@ def _swissroll_points(cfg):
 
 def _shaping_points(cfg):
     return [dict(order=m, snr_db=snr, **cfg["common"]) for m in cfg["orders"] for snr in cfg["snrs"]]
+
+
+def _hardware_points(cfg):
+    return [dict(case=c, snrs=list(cfg["snrs"]), **cfg["common"]) for c in cfg["cases"]]
+
+
+def _plot_hardware(rows, path, cfg):
+    from gnuradio.ddpm.evaluation.hardware import plot_hardware
+    return plot_hardware(rows, path, cfg)
 
 
 def _plots():
@@ -144,6 +154,17 @@ EXPERIMENTS = {
          "full": {"orders": [16, 64], "snrs": _grid(0, 20, 5),
                   "common": dict(points_per_symbol=512, capture=20000, block_lengths=[256, 1024, 4096])}},
         _shaping_points, lambda r, p, c: _plots().plot_shaping(r, p, c), ("qam16", "qam64")),
+    "hardware": Experiment(
+        "hardware", "SER and MSE vs Es/N0, 16-QAM through transmitter hardware: textbook receivers against a DDPM "
+        "and learned baselines trained on a clean capture of that transmitter",
+        ex_hardware.run_hardware,
+        {"quick": {"cases": ["cheap_sdr"], "snrs": [10.0, 25.0],
+                   "common": dict(capture=20000, n=10000, genie=10000, ddpm_steps=600, ddpm_batch=512,
+                                  dnn_train=20000, dnn_epochs=5)},
+         "full": {"cases": ["pa", "iq_dc", "cheap_sdr", "pa_rrc", "strong_pn"], "snrs": _grid(-10, 30, 5),
+                  "common": dict(capture=100000, n=20000, genie=20000, ddpm_steps=4000, ddpm_batch=1024,
+                                 dnn_train=50000, dnn_epochs=20)}},
+        _hardware_points, _plot_hardware, ()),
 }
 
 
