@@ -165,42 +165,14 @@ bool burst_sync::estimate_at(size_t n0, float m, estimate& e) const
         return false;
     e.h.assign(b.begin(), b.end());
     e.snr_db = float(10.0 * std::log10(hp / sigma2));
-    // MMSE equaliser: Y_k[m] = y[k + m - c] = sum_q H[m][q] s[k + q - Q0], q - Q0 = m - c + CIR_PRE - l
-    const int N = EQ_TAPS, c = EQ_CENTRE;
-    const int q0 = c - CIR_PRE + L - 1; // column of s[k] (relative index 0)
-    const int nq = N + L - 1;
-    std::vector<cd> hm(N * nq, cd(0.0));
-    for (int mm = 0; mm < N; mm++)
-        for (int l = 0; l < L; l++) {
-            const int q = mm - c + CIR_PRE - l + q0;
-            if (q >= 0 && q < nq)
-                hm[mm * nq + q] = b[l];
-        }
-    std::vector<cd> rm(N * N, cd(0.0)), w(N);
-    for (int a = 0; a < N; a++) {
-        for (int bb = 0; bb < N; bb++) {
-            cd s(0.0);
-            for (int q = 0; q < nq; q++)
-                s += hm[a * nq + q] * std::conj(hm[bb * nq + q]);
-            rm[a * N + bb] = s;
-        }
-        rm[a * N + a] += sigma2;
-        w[a] = hm[a * nq + q0];
-    }
-    std::vector<cd> r0(w);
-    if (!solve(rm, w, N))
+    std::vector<gr_complex> w;
+    double beta = 0.0;
+    if (!design_mmse(e.h, sigma2, w, beta))
         return false;
-    cd beta(0.0);
-    for (int a = 0; a < N; a++)
-        beta += std::conj(r0[a]) * w[a];
-    e.beta = beta.real();
-    if (!(e.beta > 1e-6) || !(e.beta < 1.0 + 1e-9))
-        return false;
-    const double bclip = std::min(e.beta, 1.0 - 1e-9);
+    e.beta = beta;
+    e.w = w;
+    const double bclip = std::min(beta, 1.0 - 1e-9);
     e.snr_eq_db = float(10.0 * std::log10(bclip / (1.0 - bclip)));
-    e.w.resize(N);
-    for (int a = 0; a < N; a++)
-        e.w[a] = gr_complex(std::conj(w[a]) / e.beta); // s_hat = sum_m w[m] y[k + m - c]
     return true;
 }
 
@@ -219,45 +191,198 @@ void burst_sync::equalise(const estimate& e, int k0, int k1, std::vector<gr_comp
     }
 }
 
-// sym: the burst's equalised symbols from index 0 (preamble) on; references from the preamble and the
-// first nref_blocks pilot blocks; every symbol is rotated by the interpolated phase.
-void burst_sync::track_phase(const estimate& e, std::vector<gr_complex>& sym, int nref_blocks) const
+// MMSE equaliser: Y_k[m] = y[k + m - c] = sum_q H[m][q] s[k + q - q0], q - q0 = m - c + CIR_PRE - l.
+// w: s_hat[k] = sum_m w[m] y[k + m - c], already divided by the bias beta.
+bool burst_sync::design_mmse(const std::vector<gr_complex>& h, double sigma2, std::vector<gr_complex>& wout,
+                             double& beta_out)
 {
-    const size_t nd = d_fmt.data_symbols(e.len);
-    std::vector<double> pos, ph;
-    cd g(0.0);
-    const auto& pre = burst_format::preamble();
-    for (int k = 0; k < PRE; k++)
-        g += cd(sym[k]) * std::conj(cd(pre[k]));
-    pos.push_back(0.5 * (PRE - 1));
-    ph.push_back(std::arg(g));
-    const auto& pil = burst_format::pilots();
-    for (int b = 0; b < nref_blocks; b++) {
-        const size_t s0 = pilot_start(size_t(b), nd);
-        if (s0 + PIL > sym.size())
-            break;
-        cd gb(0.0);
-        for (int k = 0; k < PIL; k++)
-            gb += cd(sym[s0 + k]) * std::conj(cd(pil[k]));
-        double p = std::arg(gb);
-        p += 2.0 * PI * std::round((ph.back() - p) / (2.0 * PI)); // unwrap
-        pos.push_back(double(s0) + 0.5 * (PIL - 1));
+    const int L = CIR_TAPS, N = EQ_TAPS, c = EQ_CENTRE;
+    const int q0 = c - CIR_PRE + L - 1;
+    const int nq = N + L - 1;
+    std::vector<cd> hm(N * nq, cd(0.0));
+    for (int mm = 0; mm < N; mm++)
+        for (int l = 0; l < L; l++) {
+            const int q = mm - c + CIR_PRE - l + q0;
+            if (q >= 0 && q < nq)
+                hm[mm * nq + q] = cd(h[l]);
+        }
+    std::vector<cd> rm(N * N, cd(0.0)), w(N);
+    for (int a = 0; a < N; a++) {
+        for (int bb = 0; bb < N; bb++) {
+            cd s(0.0);
+            for (int q = 0; q < nq; q++)
+                s += hm[a * nq + q] * std::conj(hm[bb * nq + q]);
+            rm[a * N + bb] = s;
+        }
+        rm[a * N + a] += sigma2;
+        w[a] = hm[a * nq + q0];
+    }
+    std::vector<cd> r0(w);
+    if (!solve(rm, w, N))
+        return false;
+    cd beta(0.0);
+    for (int a = 0; a < N; a++)
+        beta += std::conj(r0[a]) * w[a];
+    if (!(beta.real() > 1e-6) || !(beta.real() < 1.0 + 1e-9))
+        return false;
+    beta_out = beta.real();
+    wout.resize(N);
+    for (int a = 0; a < N; a++)
+        wout[a] = gr_complex(std::conj(w[a]) / beta_out);
+    return true;
+}
+
+std::vector<double> burst_sync::phase_from_refs(const std::vector<gr_complex>& sym,
+                                                const std::vector<gr_complex>& ref,
+                                                const std::vector<std::pair<size_t, size_t>>& groups)
+{
+    std::vector<double> pos, ph, wt;
+    for (const auto& g : groups) {
+        if (g.second > sym.size() || g.second <= g.first)
+            continue;
+        cd acc(0.0);
+        for (size_t k = g.first; k < g.second; k++)
+            acc += cd(sym[k]) * std::conj(cd(ref[k]));
+        double p = std::arg(acc);
+        if (!ph.empty())
+            p += 2.0 * PI * std::round((ph.back() - p) / (2.0 * PI)); // unwrap
+        pos.push_back(0.5 * double(g.first + g.second - 1));
         ph.push_back(p);
+        wt.push_back(double(g.second - g.first));
+    }
+    std::vector<double> out(sym.size(), 0.0);
+    if (ph.empty())
+        return out;
+    // local weighted linear fit over +-2 references
+    const int nr = int(ph.size());
+    std::vector<double> sm(ph.size());
+    for (int r = 0; r < nr; r++) {
+        double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+        for (int q = std::max(0, r - 2); q <= std::min(nr - 1, r + 2); q++) {
+            const double x = pos[q] - pos[r];
+            sw += wt[q];
+            sx += wt[q] * x;
+            sy += wt[q] * ph[q];
+            sxx += wt[q] * x * x;
+            sxy += wt[q] * x * ph[q];
+        }
+        const double det = sw * sxx - sx * sx;
+        sm[r] = det > 1e-9 * sw * sxx ? (sxx * sy - sx * sxy) / det : sy / sw;
     }
     size_t r = 0;
     for (size_t k = 0; k < sym.size(); k++) {
         const double x = double(k);
         while (r + 1 < pos.size() && pos[r + 1] <= x)
             r++;
-        double p;
         if (x <= pos[0])
-            p = ph[0];
+            out[k] = sm[0];
         else if (r + 1 >= pos.size())
-            p = ph.back();
+            out[k] = sm.back();
         else
-            p = ph[r] + (ph[r + 1] - ph[r]) * (x - pos[r]) / (pos[r + 1] - pos[r]);
-        sym[k] *= gr_complex(float(std::cos(p)), float(-std::sin(p)));
+            out[k] = sm[r] + (sm[r + 1] - sm[r]) * (x - pos[r]) / (pos[r + 1] - pos[r]);
     }
+    return out;
+}
+
+namespace {
+void rotate(std::vector<gr_complex>& sym, const std::vector<double>& ph)
+{
+    for (size_t k = 0; k < sym.size(); k++)
+        sym[k] *= gr_complex(float(std::cos(ph[k])), float(-std::sin(ph[k])));
+}
+} // namespace
+
+// The whole burst in two passes. Pass 1: the preamble's channel and equaliser, phase from the preamble
+// and the pilots, nearest-point decisions. Pass 2 (decision-aided): the LS channel re-estimated over the
+// whole burst (preamble, header, pilots, decided data) on the samples derotated by pass 1's phase, a new
+// MMSE equaliser, and the phase from the preamble + header and from every pilot block with its data block.
+void burst_sync::decode(burst_result& r) const
+{
+    const estimate& e = d_est;
+    const size_t total = d_fmt.burst_symbols(e.len);
+    const size_t nd = d_fmt.data_symbols(e.len);
+    const size_t nb = d_fmt.pilot_blocks(e.len);
+    // the reference sequence: known symbols, data decided after pass 1
+    std::vector<gr_complex> ref(total, gr_complex(0.0f, 0.0f));
+    const auto& pre = burst_format::preamble();
+    const auto& pil = burst_format::pilots();
+    std::copy(pre.begin(), pre.end(), ref.begin());
+    const auto hb = burst_format::header_bits(e.len, e.seq);
+    for (int i = 0; i < HDR; i++)
+        ref[PRE + i] = gr_complex(hb[i] ? -1.0f : 1.0f, 0.0f);
+    std::vector<std::pair<size_t, size_t>> g1{ { 0, PRE } };
+    for (size_t b = 0; b < nb; b++) {
+        const size_t s0 = pilot_start(b, nd);
+        std::copy(pil.begin(), pil.end(), ref.begin() + s0);
+        g1.push_back({ s0, s0 + PIL });
+    }
+    std::vector<gr_complex> sym;
+    equalise(e, 0, int(total), sym);
+    const std::vector<double> ph1 = phase_from_refs(sym, ref, g1);
+    rotate(sym, ph1);
+    std::vector<int> vals(nd);
+    for (size_t i = 0; i < nd; i++) {
+        int v;
+        d_fmt.decide(&sym[d_fmt.data_index(i)], 1, &v);
+        ref[d_fmt.data_index(i)] = d_fmt.points()[v];
+    }
+    // pass 2: y2[j + c] = y'(j) e^{-j phase(j)}, j = -c .. total + c
+    const int c = EQ_CENTRE, L = CIR_TAPS;
+    std::vector<gr_complex> y2(total + 2 * c + EQ_TAPS);
+    for (size_t q = 0; q < y2.size(); q++) {
+        const long j = long(q) - c;
+        const double p = ph1[size_t(std::min<long>(std::max<long>(j, 0), long(total) - 1))];
+        y2[q] = sample(e, j) * gr_complex(float(std::cos(p)), float(-std::sin(p)));
+    }
+    std::vector<cd> g(L * L, cd(0.0)), b(L, cd(0.0));
+    const int j0 = L - 1 - CIR_PRE, j1 = int(total) - 1 - CIR_PRE;
+    for (int j = j0; j <= j1; j++) {
+        cd row[CIR_TAPS];
+        for (int l = 0; l < L; l++)
+            row[l] = cd(ref[j + CIR_PRE - l]);
+        const cd y = cd(y2[j + c]);
+        for (int a = 0; a < L; a++) {
+            b[a] += std::conj(row[a]) * y;
+            for (int k = 0; k < L; k++)
+                g[a * L + k] += std::conj(row[a]) * row[k];
+        }
+    }
+    std::vector<gr_complex> w = e.w;
+    bool pass2 = solve(g, b, L);
+    if (pass2) {
+        double res = 0.0;
+        for (int j = j0; j <= j1; j++) {
+            cd f(0.0);
+            for (int l = 0; l < L; l++)
+                f += b[l] * cd(ref[j + CIR_PRE - l]);
+            res += std::norm(cd(y2[j + c]) - f);
+        }
+        std::vector<gr_complex> h2(b.begin(), b.end());
+        double beta = 0.0;
+        const double sigma2 = std::max(res / double(j1 - j0 + 1 - L), 1e-12);
+        pass2 = design_mmse(h2, sigma2, w, beta);
+        if (pass2) {
+            r.h = h2;
+            const double bclip = std::min(beta, 1.0 - 1e-9);
+            r.snr_eq_db = float(10.0 * std::log10(bclip / (1.0 - bclip)));
+        }
+    }
+    if (pass2) {
+        sym.assign(total, gr_complex(0.0f, 0.0f));
+        for (size_t k = 0; k < total; k++) {
+            gr_complex s(0.0f, 0.0f);
+            for (int mm = 0; mm < EQ_TAPS; mm++)
+                s += w[mm] * y2[k + mm];
+            sym[k] = s;
+        }
+        std::vector<std::pair<size_t, size_t>> g2{ { 0, PRE + HDR } };
+        for (size_t bb = 0; bb < nb; bb++)
+            g2.push_back({ pilot_start(bb, nd), bb + 1 < nb ? pilot_start(bb + 1, nd) : pilot_start(bb, nd) + PIL });
+        rotate(sym, phase_from_refs(sym, ref, g2));
+    }
+    r.symbols.resize(nd);
+    for (size_t i = 0; i < nd; i++)
+        r.symbols[i] = sym[d_fmt.data_index(i)];
 }
 
 // One detection step from d_pos. Returns false when more samples are needed.
@@ -296,8 +421,12 @@ bool burst_sync::try_detect()
         // header: equalise preamble .. first pilot block, track the phase, decide the BPSK bits
         std::vector<gr_complex> sym;
         equalise(e, 0, PRE + HDR + PIL, sym);
-        e.len = 0;
-        track_phase(e, sym, 1); // pilot block 0 sits right after the header whatever the length
+        // references: the preamble and pilot block 0 (right after the header whatever the length)
+        std::vector<gr_complex> ref(sym.size(), gr_complex(0.0f, 0.0f));
+        const auto& pre = burst_format::preamble();
+        std::copy(pre.begin(), pre.end(), ref.begin());
+        std::copy(burst_format::pilots().begin(), burst_format::pilots().end(), ref.begin() + PRE + HDR);
+        rotate(sym, phase_from_refs(sym, ref, { { 0, PRE }, { PRE + HDR, PRE + HDR + PIL } }));
         uint8_t bits[HDR];
         for (int i = 0; i < HDR; i++)
             bits[i] = sym[PRE + i].real() < 0.0f ? 1 : 0;
@@ -343,9 +472,6 @@ void burst_sync::push(const gr_complex* x, size_t n, std::vector<burst_result>& 
         const size_t total = d_fmt.burst_symbols(d_est.len);
         if (d_buf.size() < d_est.n0 + (total + EQ_TAPS) * size_t(d_sps))
             break;
-        std::vector<gr_complex> sym;
-        equalise(d_est, 0, int(total), sym);
-        track_phase(d_est, sym, int(d_fmt.pilot_blocks(d_est.len)));
         burst_result r;
         r.time = d_buf_start + d_est.n0;
         r.seq = d_est.seq;
@@ -355,10 +481,7 @@ void burst_sync::push(const gr_complex* x, size_t n, std::vector<burst_result>& 
         r.snr_db = d_est.snr_db;
         r.snr_eq_db = d_est.snr_eq_db;
         r.h = d_est.h;
-        const size_t nd = d_fmt.data_symbols(d_est.len);
-        r.symbols.resize(nd);
-        for (size_t i = 0; i < nd; i++)
-            r.symbols[i] = sym[d_fmt.data_index(i)];
+        decode(r);
         out.push_back(std::move(r));
         d_stats.bursts++;
         d_pending = false;

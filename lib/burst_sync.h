@@ -13,6 +13,7 @@
 #include <gnuradio/ddpm/burst_format.h>
 #include <gnuradio/gr_complex.h>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace gr {
@@ -95,7 +96,14 @@ private:
     bool estimate_at(size_t n0, float m, estimate& e) const;
     void equalise(const estimate& e, int k0, int k1, std::vector<gr_complex>& out) const;
     gr_complex sample(const estimate& e, long j) const; // derotated symbol-spaced sample j
-    void track_phase(const estimate& e, std::vector<gr_complex>& sym, int nref_blocks) const;
+    // per-symbol phase from references: group g = [first, last) of sym against ref; local linear fit over
+    // +-2 groups (weights = group sizes), linear interpolation between the smoothed references
+    static std::vector<double> phase_from_refs(const std::vector<gr_complex>& sym,
+                                               const std::vector<gr_complex>& ref,
+                                               const std::vector<std::pair<size_t, size_t>>& groups);
+    static bool design_mmse(const std::vector<gr_complex>& h, double sigma2, std::vector<gr_complex>& w,
+                            double& beta);
+    void decode(burst_result& r) const;
     void compact();
 
     burst_format d_fmt;
