@@ -32,3 +32,5 @@ from .shaper import shaper  # noqa: F401
 from .ccdm_dematcher import ccdm_dematcher  # noqa: F401
 from .link_metrics import link_metrics  # noqa: F401
 from .flowgraphs.sim_link import sim_link  # noqa: F401
+from .flowgraphs.burst_tx import burst_tx  # noqa: F401
+from .flowgraphs.burst_rx import burst_rx  # noqa: F401

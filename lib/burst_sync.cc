@@ -1,0 +1,495 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-ddpm authors.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "burst_sync.h"
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <stdexcept>
+#include <string>
+
+namespace gr {
+namespace ddpm {
+namespace kernel {
+
+namespace {
+typedef std::complex<double> cd;
+constexpr double PI = 3.14159265358979323846;
+constexpr int PRE = burst_format::PREAMBLE_LEN;
+constexpr int SEG = burst_format::SEGMENT_LEN;
+constexpr int HDR = burst_format::HEADER_BITS;
+constexpr int PIL = burst_format::PILOT_LEN;
+constexpr int BLK = burst_format::DATA_BLOCK;
+
+// Solve A x = b in place (A: n x n row-major), Gaussian elimination with partial pivoting.
+// Returns false for a (numerically) singular A.
+bool solve(std::vector<cd>& a, std::vector<cd>& b, int n)
+{
+    for (int c = 0; c < n; c++) {
+        int p = c;
+        for (int r = c + 1; r < n; r++)
+            if (std::abs(a[r * n + c]) > std::abs(a[p * n + c]))
+                p = r;
+        if (!(std::abs(a[p * n + c]) > 1e-300))
+            return false;
+        if (p != c) {
+            for (int k = 0; k < n; k++)
+                std::swap(a[p * n + k], a[c * n + k]);
+            std::swap(b[p], b[c]);
+        }
+        const cd inv = 1.0 / a[c * n + c];
+        for (int r = c + 1; r < n; r++) {
+            const cd f = a[r * n + c] * inv;
+            if (f == cd(0.0))
+                continue;
+            for (int k = c; k < n; k++)
+                a[r * n + k] -= f * a[c * n + k];
+            b[r] -= f * b[c];
+        }
+    }
+    for (int r = n - 1; r >= 0; r--) {
+        cd s = b[r];
+        for (int k = r + 1; k < n; k++)
+            s -= a[r * n + k] * b[k];
+        b[r] = s / a[r * n + r];
+    }
+    for (int r = 0; r < n; r++)
+        if (!std::isfinite(b[r].real()) || !std::isfinite(b[r].imag()))
+            return false;
+    return true;
+}
+
+// pilot block b (0 .. nblocks-1) of a burst with nd data symbols: index of its first symbol
+size_t pilot_start(size_t b, size_t nd) { return PRE + HDR + PIL * b + std::min(size_t(BLK) * b, nd); }
+} // namespace
+
+burst_sync::burst_sync(const burst_format& fmt, int sps, float threshold, int max_payload)
+    : d_fmt(fmt), d_sps(sps), d_threshold(threshold), d_max_payload(max_payload)
+{
+    if (sps < 2 || sps > 64)
+        throw std::invalid_argument("burst_sync: sps must be 2 .. 64, got " + std::to_string(sps));
+    if (!(threshold > 0.0f && threshold < 1.0f))
+        throw std::invalid_argument("burst_sync: threshold must be in (0, 1), got " +
+                                    std::to_string(threshold));
+    if (max_payload < 1 || max_payload > burst_format::MAX_PAYLOAD)
+        throw std::invalid_argument("burst_sync: max_payload must be 1 .. 65535, got " +
+                                    std::to_string(max_payload));
+    for (const auto& p : burst_format::preamble())
+        d_tmpl.push_back(std::conj(p));
+}
+
+float burst_sync::metric(size_t n) const
+{
+    // c_k = sum_i conj(a_i) x[n + (16 k + i) sps], E = sum |x|^2 over the 64 symbols
+    const gr_complex* x = d_buf.data() + n;
+    const gr_complex* t = d_tmpl.data();
+    const int s = d_sps;
+    gr_complex c[4];
+    float e = 0.0f;
+    for (int k = 0; k < 4; k++) {
+        float re = 0.0f, im = 0.0f;
+        for (int i = 0; i < SEG; i++) {
+            const gr_complex v = x[(SEG * k + i) * s];
+            const gr_complex a = t[SEG * k + i];
+            re += a.real() * v.real() - a.imag() * v.imag();
+            im += a.real() * v.imag() + a.imag() * v.real();
+            e += v.real() * v.real() + v.imag() * v.imag();
+        }
+        c[k] = gr_complex(re, im);
+    }
+    if (!(e > 0.0f))
+        return 0.0f;
+    const gr_complex p = std::conj(c[0]) * c[1] + std::conj(c[1]) * c[2] + std::conj(c[2]) * c[3];
+    const float m = std::abs(p) / (12.0f * e);
+    return std::isfinite(m) ? m : 0.0f;
+}
+
+gr_complex burst_sync::sample(const estimate& e, long j) const
+{
+    const long idx = long(e.n0) + j * d_sps;
+    if (idx < 0 || idx >= long(d_buf.size()))
+        return gr_complex(0.0f, 0.0f);
+    const double ph = -2.0 * PI * e.fsym * double(j);
+    return gr_complex(cd(d_buf[idx]) * cd(std::cos(ph), std::sin(ph)));
+}
+
+bool burst_sync::estimate_at(size_t n0, float m, estimate& e) const
+{
+    e = estimate();
+    e.n0 = n0;
+    e.metric = m;
+    const auto& pre = burst_format::preamble();
+    std::vector<cd> y(PRE);
+    for (int j = 0; j < PRE; j++)
+        y[j] = cd(d_buf[n0 + size_t(j) * d_sps]);
+    // CFO: lag-16 products over symbol pairs that see identical ISI (channel span -3 .. +3 symbols)
+    cd r(0.0);
+    for (int i = 3; i < 29; i++)
+        r += y[i + SEG] * std::conj(y[i]);
+    for (int i = 35; i < 45; i++)
+        r -= y[i + SEG] * std::conj(y[i]);
+    e.fsym = std::abs(r) > 0.0 ? std::arg(r) / (2.0 * PI * SEG) : 0.0;
+    for (int j = 0; j < PRE; j++)
+        y[j] = cd(sample(e, j));
+    // LS channel: y[j] = sum_l h_l s[j + CIR_PRE - l], j in [CIR_TAPS - 1 - CIR_PRE, PRE - 1 - CIR_PRE]
+    const int L = CIR_TAPS;
+    const int j0 = L - 1 - CIR_PRE, j1 = PRE - 1 - CIR_PRE;
+    std::vector<cd> g(L * L, cd(0.0)), b(L, cd(0.0));
+    for (int j = j0; j <= j1; j++) {
+        cd row[CIR_TAPS];
+        for (int l = 0; l < L; l++)
+            row[l] = cd(pre[j + CIR_PRE - l]);
+        for (int a = 0; a < L; a++) {
+            b[a] += std::conj(row[a]) * y[j];
+            for (int c = 0; c < L; c++)
+                g[a * L + c] += std::conj(row[a]) * row[c];
+        }
+    }
+    if (!solve(g, b, L))
+        return false;
+    double res = 0.0, hp = 0.0;
+    for (int j = j0; j <= j1; j++) {
+        cd f(0.0);
+        for (int l = 0; l < L; l++)
+            f += b[l] * cd(pre[j + CIR_PRE - l]);
+        res += std::norm(y[j] - f);
+    }
+    for (int l = 0; l < L; l++)
+        hp += std::norm(b[l]);
+    const double sigma2 = std::max(res / double(j1 - j0 + 1 - L), 1e-12 * hp);
+    if (!(hp > 0.0) || !std::isfinite(hp) || !std::isfinite(sigma2))
+        return false;
+    e.h.assign(b.begin(), b.end());
+    e.snr_db = float(10.0 * std::log10(hp / sigma2));
+    std::vector<gr_complex> w;
+    double beta = 0.0;
+    if (!design_mmse(e.h, sigma2, w, beta))
+        return false;
+    e.beta = beta;
+    e.w = w;
+    const double bclip = std::min(beta, 1.0 - 1e-9);
+    e.snr_eq_db = float(10.0 * std::log10(bclip / (1.0 - bclip)));
+    return true;
+}
+
+void burst_sync::equalise(const estimate& e, int k0, int k1, std::vector<gr_complex>& out) const
+{
+    const int N = EQ_TAPS, c = EQ_CENTRE;
+    std::vector<gr_complex> y(size_t(k1 - k0 + N));
+    for (int j = 0; j < int(y.size()); j++)
+        y[j] = sample(e, long(k0) + j - c);
+    out.assign(size_t(k1 - k0), gr_complex(0.0f, 0.0f));
+    for (int k = 0; k < k1 - k0; k++) {
+        gr_complex s(0.0f, 0.0f);
+        for (int mm = 0; mm < N; mm++)
+            s += e.w[mm] * y[k + mm];
+        out[k] = s;
+    }
+}
+
+// MMSE equaliser: Y_k[m] = y[k + m - c] = sum_q H[m][q] s[k + q - q0], q - q0 = m - c + CIR_PRE - l.
+// w: s_hat[k] = sum_m w[m] y[k + m - c], already divided by the bias beta.
+bool burst_sync::design_mmse(const std::vector<gr_complex>& h, double sigma2, std::vector<gr_complex>& wout,
+                             double& beta_out)
+{
+    const int L = CIR_TAPS, N = EQ_TAPS, c = EQ_CENTRE;
+    const int q0 = c - CIR_PRE + L - 1;
+    const int nq = N + L - 1;
+    std::vector<cd> hm(N * nq, cd(0.0));
+    for (int mm = 0; mm < N; mm++)
+        for (int l = 0; l < L; l++) {
+            const int q = mm - c + CIR_PRE - l + q0;
+            if (q >= 0 && q < nq)
+                hm[mm * nq + q] = cd(h[l]);
+        }
+    std::vector<cd> rm(N * N, cd(0.0)), w(N);
+    for (int a = 0; a < N; a++) {
+        for (int bb = 0; bb < N; bb++) {
+            cd s(0.0);
+            for (int q = 0; q < nq; q++)
+                s += hm[a * nq + q] * std::conj(hm[bb * nq + q]);
+            rm[a * N + bb] = s;
+        }
+        rm[a * N + a] += sigma2;
+        w[a] = hm[a * nq + q0];
+    }
+    std::vector<cd> r0(w);
+    if (!solve(rm, w, N))
+        return false;
+    cd beta(0.0);
+    for (int a = 0; a < N; a++)
+        beta += std::conj(r0[a]) * w[a];
+    if (!(beta.real() > 1e-6) || !(beta.real() < 1.0 + 1e-9))
+        return false;
+    beta_out = beta.real();
+    wout.resize(N);
+    for (int a = 0; a < N; a++)
+        wout[a] = gr_complex(std::conj(w[a]) / beta_out);
+    return true;
+}
+
+std::vector<double> burst_sync::phase_from_refs(const std::vector<gr_complex>& sym,
+                                                const std::vector<gr_complex>& ref,
+                                                const std::vector<std::pair<size_t, size_t>>& groups)
+{
+    std::vector<double> pos, ph, wt;
+    for (const auto& g : groups) {
+        if (g.second > sym.size() || g.second <= g.first)
+            continue;
+        cd acc(0.0);
+        for (size_t k = g.first; k < g.second; k++)
+            acc += cd(sym[k]) * std::conj(cd(ref[k]));
+        double p = std::arg(acc);
+        if (!ph.empty())
+            p += 2.0 * PI * std::round((ph.back() - p) / (2.0 * PI)); // unwrap
+        pos.push_back(0.5 * double(g.first + g.second - 1));
+        ph.push_back(p);
+        wt.push_back(double(g.second - g.first));
+    }
+    std::vector<double> out(sym.size(), 0.0);
+    if (ph.empty())
+        return out;
+    // local weighted linear fit over +-2 references
+    const int nr = int(ph.size());
+    std::vector<double> sm(ph.size());
+    for (int r = 0; r < nr; r++) {
+        double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+        for (int q = std::max(0, r - 2); q <= std::min(nr - 1, r + 2); q++) {
+            const double x = pos[q] - pos[r];
+            sw += wt[q];
+            sx += wt[q] * x;
+            sy += wt[q] * ph[q];
+            sxx += wt[q] * x * x;
+            sxy += wt[q] * x * ph[q];
+        }
+        const double det = sw * sxx - sx * sx;
+        sm[r] = det > 1e-9 * sw * sxx ? (sxx * sy - sx * sxy) / det : sy / sw;
+    }
+    size_t r = 0;
+    for (size_t k = 0; k < sym.size(); k++) {
+        const double x = double(k);
+        while (r + 1 < pos.size() && pos[r + 1] <= x)
+            r++;
+        if (x <= pos[0])
+            out[k] = sm[0];
+        else if (r + 1 >= pos.size())
+            out[k] = sm.back();
+        else
+            out[k] = sm[r] + (sm[r + 1] - sm[r]) * (x - pos[r]) / (pos[r + 1] - pos[r]);
+    }
+    return out;
+}
+
+namespace {
+void rotate(std::vector<gr_complex>& sym, const std::vector<double>& ph)
+{
+    for (size_t k = 0; k < sym.size(); k++)
+        sym[k] *= gr_complex(float(std::cos(ph[k])), float(-std::sin(ph[k])));
+}
+} // namespace
+
+// The whole burst in two passes. Pass 1: the preamble's channel and equaliser, phase from the preamble
+// and the pilots, nearest-point decisions. Pass 2 (decision-aided): the LS channel re-estimated over the
+// whole burst (preamble, header, pilots, decided data) on the samples derotated by pass 1's phase, a new
+// MMSE equaliser, and the phase from the preamble + header and from every pilot block with its data block.
+void burst_sync::decode(burst_result& r) const
+{
+    const estimate& e = d_est;
+    const size_t total = d_fmt.burst_symbols(e.len);
+    const size_t nd = d_fmt.data_symbols(e.len);
+    const size_t nb = d_fmt.pilot_blocks(e.len);
+    // the reference sequence: known symbols, data decided after pass 1
+    std::vector<gr_complex> ref(total, gr_complex(0.0f, 0.0f));
+    const auto& pre = burst_format::preamble();
+    const auto& pil = burst_format::pilots();
+    std::copy(pre.begin(), pre.end(), ref.begin());
+    const auto hb = burst_format::header_bits(e.len, e.seq);
+    for (int i = 0; i < HDR; i++)
+        ref[PRE + i] = gr_complex(hb[i] ? -1.0f : 1.0f, 0.0f);
+    std::vector<std::pair<size_t, size_t>> g1{ { 0, PRE } };
+    for (size_t b = 0; b < nb; b++) {
+        const size_t s0 = pilot_start(b, nd);
+        std::copy(pil.begin(), pil.end(), ref.begin() + s0);
+        g1.push_back({ s0, s0 + PIL });
+    }
+    std::vector<gr_complex> sym;
+    equalise(e, 0, int(total), sym);
+    const std::vector<double> ph1 = phase_from_refs(sym, ref, g1);
+    rotate(sym, ph1);
+    std::vector<int> vals(nd);
+    for (size_t i = 0; i < nd; i++) {
+        int v;
+        d_fmt.decide(&sym[d_fmt.data_index(i)], 1, &v);
+        ref[d_fmt.data_index(i)] = d_fmt.points()[v];
+    }
+    // pass 2: y2[j + c] = y'(j) e^{-j phase(j)}, j = -c .. total + c
+    const int c = EQ_CENTRE, L = CIR_TAPS;
+    std::vector<gr_complex> y2(total + 2 * c + EQ_TAPS);
+    for (size_t q = 0; q < y2.size(); q++) {
+        const long j = long(q) - c;
+        const double p = ph1[size_t(std::min<long>(std::max<long>(j, 0), long(total) - 1))];
+        y2[q] = sample(e, j) * gr_complex(float(std::cos(p)), float(-std::sin(p)));
+    }
+    std::vector<cd> g(L * L, cd(0.0)), b(L, cd(0.0));
+    const int j0 = L - 1 - CIR_PRE, j1 = int(total) - 1 - CIR_PRE;
+    for (int j = j0; j <= j1; j++) {
+        cd row[CIR_TAPS];
+        for (int l = 0; l < L; l++)
+            row[l] = cd(ref[j + CIR_PRE - l]);
+        const cd y = cd(y2[j + c]);
+        for (int a = 0; a < L; a++) {
+            b[a] += std::conj(row[a]) * y;
+            for (int k = 0; k < L; k++)
+                g[a * L + k] += std::conj(row[a]) * row[k];
+        }
+    }
+    std::vector<gr_complex> w = e.w;
+    bool pass2 = solve(g, b, L);
+    if (pass2) {
+        double res = 0.0;
+        for (int j = j0; j <= j1; j++) {
+            cd f(0.0);
+            for (int l = 0; l < L; l++)
+                f += b[l] * cd(ref[j + CIR_PRE - l]);
+            res += std::norm(cd(y2[j + c]) - f);
+        }
+        std::vector<gr_complex> h2(b.begin(), b.end());
+        double beta = 0.0;
+        const double sigma2 = std::max(res / double(j1 - j0 + 1 - L), 1e-12);
+        pass2 = design_mmse(h2, sigma2, w, beta);
+        if (pass2) {
+            r.h = h2;
+            const double bclip = std::min(beta, 1.0 - 1e-9);
+            r.snr_eq_db = float(10.0 * std::log10(bclip / (1.0 - bclip)));
+        }
+    }
+    if (pass2) {
+        sym.assign(total, gr_complex(0.0f, 0.0f));
+        for (size_t k = 0; k < total; k++) {
+            gr_complex s(0.0f, 0.0f);
+            for (int mm = 0; mm < EQ_TAPS; mm++)
+                s += w[mm] * y2[k + mm];
+            sym[k] = s;
+        }
+        std::vector<std::pair<size_t, size_t>> g2{ { 0, PRE + HDR } };
+        for (size_t bb = 0; bb < nb; bb++)
+            g2.push_back({ pilot_start(bb, nd), bb + 1 < nb ? pilot_start(bb + 1, nd) : pilot_start(bb, nd) + PIL });
+        rotate(sym, phase_from_refs(sym, ref, g2));
+    }
+    r.symbols.resize(nd);
+    for (size_t i = 0; i < nd; i++)
+        r.symbols[i] = sym[d_fmt.data_index(i)];
+}
+
+// One detection step from d_pos. Returns false when more samples are needed.
+bool burst_sync::try_detect()
+{
+    const size_t s = size_t(d_sps);
+    const size_t win = (PRE + 1) * s;                 // search window after the first crossing
+    const size_t span = size_t(PRE) * s;              // samples spanned by m(n)
+    const size_t hdr_need = size_t(PRE + HDR + PIL + EQ_TAPS) * s;
+    const size_t lookahead = win + std::max(span, hdr_need);
+    if (d_buf.size() < lookahead)
+        return false;
+    const size_t last = d_buf.size() - lookahead; // last position that may start a crossing
+    size_t n = d_pos;
+    for (; n <= last; n++)
+        if (metric(n) > d_threshold)
+            break;
+    if (n > last) {
+        d_pos = std::max(d_pos, last + 1);
+        return false;
+    }
+    // the maximum over the window (the preamble's partial peaks lie up to 32 symbols after the first crossing)
+    size_t n0 = n;
+    float best = metric(n);
+    for (size_t q = n + 1; q <= n + win; q++) {
+        const float mq = metric(q);
+        if (mq > best) {
+            best = mq;
+            n0 = q;
+        }
+    }
+    d_stats.detections++;
+    estimate e;
+    bool ok = estimate_at(n0, best, e);
+    if (ok) {
+        // header: equalise preamble .. first pilot block, track the phase, decide the BPSK bits
+        std::vector<gr_complex> sym;
+        equalise(e, 0, PRE + HDR + PIL, sym);
+        // references: the preamble and pilot block 0 (right after the header whatever the length)
+        std::vector<gr_complex> ref(sym.size(), gr_complex(0.0f, 0.0f));
+        const auto& pre = burst_format::preamble();
+        std::copy(pre.begin(), pre.end(), ref.begin());
+        std::copy(burst_format::pilots().begin(), burst_format::pilots().end(), ref.begin() + PRE + HDR);
+        rotate(sym, phase_from_refs(sym, ref, { { 0, PRE }, { PRE + HDR, PRE + HDR + PIL } }));
+        uint8_t bits[HDR];
+        for (int i = 0; i < HDR; i++)
+            bits[i] = sym[PRE + i].real() < 0.0f ? 1 : 0;
+        ok = burst_format::parse_header(bits, e.len, e.seq) && e.len >= 1 && e.len <= d_max_payload;
+    }
+    if (!ok) {
+        d_stats.header_failures++;
+        d_pos = n0 + size_t(SEG) * s;
+        return true;
+    }
+    d_est = e;
+    d_pending = true;
+    return true;
+}
+
+void burst_sync::compact()
+{
+    // keep EQ_CENTRE + 2 symbols of history before the search position (the equaliser looks back)
+    const size_t keep = size_t(EQ_CENTRE + 2) * d_sps;
+    if (d_pending || d_pos <= keep + (size_t(1) << 15))
+        return;
+    const size_t drop = d_pos - keep;
+    d_buf.erase(d_buf.begin(), d_buf.begin() + drop);
+    d_buf_start += drop;
+    d_pos -= drop;
+}
+
+void burst_sync::push(const gr_complex* x, size_t n, std::vector<burst_result>& out)
+{
+    const size_t old = d_buf.size();
+    d_buf.insert(d_buf.end(), x, x + n);
+    for (size_t i = old; i < d_buf.size(); i++)
+        if (!std::isfinite(d_buf[i].real()) || !std::isfinite(d_buf[i].imag())) {
+            d_buf[i] = gr_complex(0.0f, 0.0f);
+            d_stats.nonfinite++;
+        }
+    for (;;) {
+        if (!d_pending) {
+            if (!try_detect())
+                break;
+            continue;
+        }
+        const size_t total = d_fmt.burst_symbols(d_est.len);
+        if (d_buf.size() < d_est.n0 + (total + EQ_TAPS) * size_t(d_sps))
+            break;
+        burst_result r;
+        r.time = d_buf_start + d_est.n0;
+        r.seq = d_est.seq;
+        r.len = d_est.len;
+        r.cfo = d_est.fsym / d_sps;
+        r.detect_metric = d_est.metric;
+        r.snr_db = d_est.snr_db;
+        r.snr_eq_db = d_est.snr_eq_db;
+        r.h = d_est.h;
+        decode(r);
+        out.push_back(std::move(r));
+        d_stats.bursts++;
+        d_pending = false;
+        d_pos = d_est.n0 + (total - 1) * size_t(d_sps);
+    }
+    compact();
+}
+
+} // namespace kernel
+} // namespace ddpm
+} // namespace gr
