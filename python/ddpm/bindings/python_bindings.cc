@@ -26,6 +26,7 @@ namespace py = pybind11;
     void bind_model(py::module& m);
     void bind_ddpm_sampler(py::module& m);
     void bind_denoiser_cc(py::module& m);
+    void bind_llr_demapper_cf(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
 
 
@@ -59,5 +60,6 @@ PYBIND11_MODULE(ddpm_python, m)
     bind_model(m);
     bind_ddpm_sampler(m);
     bind_denoiser_cc(m);
+    bind_llr_demapper_cf(m);
     // ) END BINDING_FUNCTION_CALLS
 }
