@@ -33,6 +33,7 @@ Units:
     iq_amp_db, iq_phase_deg: transmitter IQ imbalance (gr-channels iqbal_gen, mode TX).
     cubic: PA third-order coefficient c: y = x - c x |x|^2 / signal_power (c = 0.05: -5 % amplitude at the
         average power).
+    phase_deg: the carrier phase in degrees; None (default) = uniform random per seed.
     adc_bits: 0 (off) or 1..16 bits per I and Q; full scale (per component) adc_full_scale, 0 = auto: 3 times
         the rms of one component of the received signal plus noise. Mid-rise uniform levels, clipping
         (gnuradio.ddpm.core.constellations.quantise).
@@ -64,7 +65,7 @@ __all__ = ["ota_channel", "PROFILES", "profile_params", "profile_id"]
 
 _NONE = dict(cfo=0.0, cfo_random_sign=False, sro_ppm=0.0, sro_random_sign=False, taps=(1.0,),
              frac_delay=0.0, random_frac_delay=False, phase_noise_deg=0.0, phase_noise_corr=100.0,
-             iq_amp_db=0.0, iq_phase_deg=0.0, cubic=0.0, adc_bits=0, adc_full_scale=0.0)
+             iq_amp_db=0.0, iq_phase_deg=0.0, cubic=0.0, adc_bits=0, adc_full_scale=0.0, phase_deg=None)
 
 #: the profiles: id -> (friendly name, settings that differ from no impairment)
 PROFILES = {
@@ -140,7 +141,7 @@ class ota_channel(gr.hier_block2):
         signal_power: float > 0, input power per sample during a burst (None = 1/sps).
         max_delay: int >= 0, the integer delay is uniform in 0..max_delay samples.
         **overrides: any key of profile_params() (cfo, sro_ppm, taps, frac_delay, phase_noise_deg,
-            phase_noise_corr, iq_amp_db, iq_phase_deg, cubic, adc_bits, adc_full_scale), replacing the
+            phase_noise_corr, iq_amp_db, iq_phase_deg, cubic, adc_bits, adc_full_scale, phase_deg), replacing the
             profile's value; an explicit cfo / sro_ppm / frac_delay is used as given (no random sign / draw).
     """
 
@@ -175,6 +176,8 @@ class ota_channel(gr.hier_block2):
         taps = np.asarray(p["taps"], dtype=np.complex128).reshape(-1)
         if taps.size < 1 or not np.all(np.isfinite(taps)) or not np.any(taps):
             raise ValueError("taps: need at least one finite tap, not all zero")
+        if p["phase_deg"] is not None and not math.isfinite(float(p["phase_deg"])):
+            raise ValueError(f"phase_deg must be finite (or None = random), got {p['phase_deg']!r}")
         for k in ("cfo", "sro_ppm", "phase_noise_deg", "iq_amp_db", "iq_phase_deg", "cubic", "frac_delay",
                   "adc_full_scale", "phase_noise_corr"):
             if not math.isfinite(float(p[k])):
@@ -192,7 +195,7 @@ class ota_channel(gr.hier_block2):
 
         # ---------------------------------------------------------------- the realisation
         u = [_uniform(seed, i) for i in range(6)]
-        phase = 2.0 * math.pi * u[0]
+        phase = 2.0 * math.pi * u[0] if p["phase_deg"] is None else math.radians(float(p["phase_deg"]))
         cfo = float(p["cfo"]) * (-1.0 if p["cfo_random_sign"] and u[1] < 0.5 else 1.0)
         sro = float(p["sro_ppm"]) * (-1.0 if p["sro_random_sign"] and u[2] < 0.5 else 1.0)
         frac = u[3] if p["random_frac_delay"] else float(p["frac_delay"])

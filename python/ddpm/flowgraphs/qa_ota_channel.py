@@ -159,3 +159,9 @@ def test_integer_delay_is_drawn_within_max_delay():
         assert np.argmax(np.abs(y)) == p["delay"]
         delays.add(p["delay"])
     assert len(delays) > 1
+
+
+def test_fixed_carrier_phase_override():
+    y, p = run(np.ones(16), profile="P0", snr_db=float("inf"), seed=3, phase_deg=90.0)
+    assert p["phase_rad"] == pytest.approx(np.pi / 2)
+    np.testing.assert_allclose(y, 1j, atol=1e-6)
