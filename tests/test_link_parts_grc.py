@@ -84,7 +84,7 @@ def test_headless_packet_link_with_metric_values_runs(tmp_path):
                                                  "symbol_table": "ddpm.core.constellations.qam(16).tolist()",
                                                  "dimension": 1, "num_ports": 1, "vlen": 1}),
         ("import_0", "import", {"imports": "import gnuradio.ddpm.core.constellations"}),
-        ("chan", "ddpm_ota_channel", {"profile": '"P0"', "snr_db": 10.0, "sps": 1, "seed": 3,
+        ("chan", "ddpm_ota_channel", {"profile": "P0", "snr_db": 10.0, "sps": 1, "seed": 3,
                                       "overrides": "{'phase_deg': 0}"}),
         ("metrics", "ddpm_link_metrics", {"constellation": '"qam16"', "window": 0, "update_period": 2000}),
         ("ser", "ddpm_metric_value", {"key": "ser", "rate_hz": 100.0}),
