@@ -44,8 +44,8 @@ def write_grc(path, fid, blocks, connections, language="python", generate="no_gu
 
 def test_grcc_generates_cpp_for_denoiser_injector_and_demapper(tmp_path):
     grc = write_grc(tmp_path / "cpp_link.grc", "cpp_link", [
-        ("src", "blocks_vector_source_x", {"type": "complex", "vector": "[1, 1j, -1, -1j] * 250",
-                                            "repeat": "True", "tags": "[]", "vlen": 1}),
+        ("src", "analog_sig_source_x", {"type": "complex", "samp_rate": 32000, "waveform": "analog.GR_COS_WAVE",
+                                         "freq": 1000, "amp": 1, "offset": 0, "phase": 0}),
         ("injector", "ddpm_impairment_injector_cc", {"snr_db": "15.0"}),
         ("denoiser", "ddpm_denoiser_cc", {"model": "qam16", "noise_mode": "estimate"}),
         ("demapper", "ddpm_llr_demapper_cf", {"constellation": '"custom"',
