@@ -331,6 +331,17 @@ GRC_BOUNDS = [
     ("ddpm_ccdm_dematcher", "snr_db", ["-50"], ["float('inf')"]),
     ("ddpm_link_metrics", "window", ["0", "1"], ["-1"]),
     ("ddpm_link_metrics", "update_period", ["0"], ["-1"]),
+    # the link parts (issue 14)
+    ("ddpm_llr_demapper_cf", "snr_db", ["-5", "30"], ["float('inf')", "float('nan')"]),
+    ("ddpm_llr_demapper_cf", "method", ["0", "1"], ["2"]),
+    ("ddpm_packet_source", "payload_bytes", ["1", "1048576"], ["0", "1048577"]),
+    ("ddpm_packet_source", "interval_s", ["0", "0.5"], ["-1"]),
+    ("ddpm_packet_scorer", "seq_bits", ["0", "16", "63"], ["64", "-1"]),
+    ("ddpm_packet_scorer", "update_period", ["1"], ["0"]),
+    ("ddpm_metric_value", "rate_hz", ["0.1", "10000"], ["0", "1e5"]),
+    ("ddpm_ota_channel", "sps", ["1", "8"], ["0"]),
+    ("ddpm_ota_channel", "profile", ["P0", "P6", "awgn", "cheap sdr with multipath"], ["P7", "foo"]),
+    ("ddpm_ota_channel", "overrides", ["{}", "{'cfo': 0.02}"], ["[1]"]),
 ]
 
 

@@ -7,8 +7,9 @@
 
 The flowgraph blocks live here, where GNU Radio Companion imports them:
 
-- C++ (bound): ``impairment_injector_cc``, ``denoiser_cc``; the kernel ``ddpm_sampler`` and ``model``.
-- Python: ``shaper``, ``ccdm_dematcher``, ``link_metrics``; the hier block ``sim_link``.
+- C++ (bound): ``impairment_injector_cc``, ``denoiser_cc``, ``llr_demapper_cf``; the kernel ``ddpm_sampler`` and ``model``.
+- Python: ``shaper``, ``ccdm_dematcher``, ``link_metrics``, ``packet_source``, ``packet_scorer``,
+  ``metric_value``; the hier blocks ``sim_link``, ``ota_channel``.
 
 Subpackages (docs/layout.md):
 
@@ -34,3 +35,8 @@ from .link_metrics import link_metrics  # noqa: F401
 from .flowgraphs.sim_link import sim_link  # noqa: F401
 from .flowgraphs.burst_tx import burst_tx  # noqa: F401
 from .flowgraphs.burst_rx import burst_rx  # noqa: F401
+# link parts (issue 14): test packets, their scorer, a metric as a float stream, the over-the-air channel
+from .packet_source import packet_source  # noqa: F401
+from .packet_scorer import packet_scorer  # noqa: F401
+from .metric_value import metric_value  # noqa: F401
+from .flowgraphs.ota_channel import ota_channel  # noqa: F401

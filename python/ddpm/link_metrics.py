@@ -5,7 +5,8 @@ Message output ``metrics``: a PMT dict published every ``update_period`` input s
   mse, nmse_db, cosine, evm_percent, evm_db, ser, ber, mi (float, NaN while undefined),
   n_samples (samples in the current window / since reset), n_nonfinite (pairs dropped since reset),
   n_total (input items consumed since reset).
-The same values are available from the getters.
+The same values are available from the getters. Stock GRC displays (QT GUI Number Sink) take streams: put a
+``ddpm.metric_value(key)`` behind ``metrics`` to turn one key into a float stream.
 
 What is computed (the definitions of :mod:`gnuradio.ddpm.core.metrics`, over the last ``window`` finite pairs, or
 since the start / the last reset() when window = 0):

@@ -27,6 +27,7 @@ namespace py = pybind11;
     void bind_ddpm_sampler(py::module& m);
     void bind_denoiser_cc(py::module& m);
     void bind_burst(py::module& m);
+    void bind_llr_demapper_cf(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
 
 
@@ -61,5 +62,6 @@ PYBIND11_MODULE(ddpm_python, m)
     bind_ddpm_sampler(m);
     bind_denoiser_cc(m);
     bind_burst(m);
+    bind_llr_demapper_cf(m);
     // ) END BINDING_FUNCTION_CALLS
 }
