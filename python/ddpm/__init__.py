@@ -32,3 +32,4 @@ from .shaper import shaper  # noqa: F401
 from .ccdm_dematcher import ccdm_dematcher  # noqa: F401
 from .link_metrics import link_metrics  # noqa: F401
 from .flowgraphs.sim_link import sim_link  # noqa: F401
+from .mimo.blocks import mimo_channel_estimator, mimo_pilot_source, mimo_nmse_sink  # noqa: F401

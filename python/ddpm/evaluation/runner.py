@@ -6,7 +6,7 @@ Command line (also ``python -m gnuradio.ddpm.evaluation.runner``)::
     ddpm-eval all --full --out docs/results        # the results page's data and plots
     ddpm-eval mse --quick --markdown               # also print the result table as Markdown
 
-EXPERIMENT is one of ``mse``, ``ber``, ``kappa``, ``mimo``, ``swissroll``, ``shaping`` or ``all``. Each
+EXPERIMENT is one of ``mse``, ``ber``, ``kappa``, ``mimo``, ``swissroll``, ``shaping``, ``mimo-ce`` or ``all``. Each
 experiment is a list of Monte-Carlo points (:mod:`gnuradio.ddpm.evaluation.experiments`); the points run in parallel on
 Dask -- a ``LocalCluster`` of ``--workers`` processes (one thread each) by default, an existing scheduler with
 ``--scheduler tcp://host:port``, or in this process with ``--serial``. DDPM results come from the C++ kernel
@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gnuradio.ddpm.evaluation import experiments as ex
+from gnuradio.ddpm.evaluation import mimo_ce
 from gnuradio.ddpm.evaluation.tables import markdown_table, read_csv, write_csv
 
 __all__ = ["EXPERIMENTS", "Experiment", "RunResult", "point_seed", "run_experiment", "make_client",
@@ -142,6 +143,10 @@ EXPERIMENTS = {
          "full": {"orders": [16, 64], "snrs": _grid(0, 20, 5),
                   "common": dict(points_per_symbol=512, capture=20000, block_lengths=[256, 1024, 4096])}},
         _shaping_points, lambda r, p, c: _plots().plot_shaping(r, p, c), ("qam16", "qam64")),
+    "mimo-ce": Experiment(                 # MIMO channel estimation (evaluation/mimo_ce.py, docs/mimo.md)
+        "mimo-ce", "MIMO channel estimation NMSE vs SNR: diffusion posterior sampling vs LS, LMMSE, OMP, Lasso, "
+        "supervised", mimo_ce.run_point, mimo_ce.SETTINGS, mimo_ce.points, lambda r, p, c: mimo_ce.plot(r, p, c),
+        ("mimo_street", "mimo_street_sup")),
 }
 
 
