@@ -7,7 +7,7 @@ export BUILD_DIR PREFIX
 ENV := . scripts/env.sh &&
 PYTEST_ARGS ?=
 
-.PHONY: all setup build demo test test-isa test-cpp test-python models bench clean
+.PHONY: all setup build demo test test-isa test-cpp test-python models models-mimo bench clean
 
 all: build
 
@@ -46,6 +46,13 @@ test-python: build
 models: build
 	@$(ENV) python -m gnuradio.ddpm.training.train --all-shipped --out models
 	@$(ENV) python -m gnuradio.ddpm.evaluation.hardware --make-model models/qam16_cheap_sdr.onnx
+
+## make models-mimo: retrain the MIMO channel denoiser and its supervised baseline (docs/mimo.md)
+models-mimo: build
+	@$(ENV) nice python -m gnuradio.ddpm.training.train --dataset mimo --scene street \
+	    --out models/mimo_street.onnx --supervised-out models/mimo_street_sup.onnx
+	@$(ENV) nice python -m gnuradio.ddpm.training.train --dataset mimo --scene mixed \
+	    --out models/mimo_mixed.onnx --supervised-out models/mimo_mixed_sup.onnx
 
 ## make bench: benchmarks (not tests): ratios measured side by side in one run
 bench: build

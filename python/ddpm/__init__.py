@@ -40,3 +40,4 @@ from .packet_source import packet_source  # noqa: F401
 from .packet_scorer import packet_scorer  # noqa: F401
 from .metric_value import metric_value  # noqa: F401
 from .flowgraphs.ota_channel import ota_channel  # noqa: F401
+from .mimo.blocks import mimo_channel_estimator, mimo_pilot_source, mimo_nmse_sink  # noqa: F401

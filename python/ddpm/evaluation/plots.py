@@ -246,6 +246,9 @@ def tables(name, rows):
         for metric, fmt in (("nmse_db", "{:.1f}"), ("cosine", "{:.4f}")):
             out.append(f"**{metric}** (columns: SNR in dB)\n")
             out.append(_table(rows, ["antennas", "csi", "method"], "snr_db", metric, fmt) + "\n")
+    elif name == "mimo-ce":
+        from gnuradio.ddpm.evaluation.mimo_ce import tables as mimo_ce_tables
+        out.append(mimo_ce_tables(rows))
     elif name == "swissroll":
         out.append("**cosine similarity** (columns: quantiser bits)\n")
         out.append(_table(rows, ["snr_db", "method"], "quant_bits", "cosine", "{:.4f}") + "\n")

@@ -7,7 +7,7 @@ Command line (also ``python -m gnuradio.ddpm.evaluation.runner``)::
     ddpm-eval mse --quick --markdown               # also print the result table as Markdown
     ddpm-eval mse --model mine.onnx                # a user's model (path or name) instead of the shipped one
 
-EXPERIMENT is one of ``mse``, ``ber``, ``kappa``, ``mimo``, ``swissroll``, ``shaping``, ``hardware`` or ``all``. Each
+EXPERIMENT is one of ``mse``, ``ber``, ``kappa``, ``mimo``, ``swissroll``, ``shaping``, ``hardware``, ``mimo-ce`` or ``all``. Each
 experiment is a list of Monte-Carlo points (:mod:`gnuradio.ddpm.evaluation.experiments`); the points run in parallel on
 Dask -- a ``LocalCluster`` of ``--workers`` processes (one thread each) by default, an existing scheduler with
 ``--scheduler tcp://host:port``, or in this process with ``--serial``. DDPM results come from the C++ kernel
@@ -34,6 +34,7 @@ import numpy as np
 
 from gnuradio.ddpm.evaluation import experiments as ex
 from gnuradio.ddpm.evaluation import hardware as ex_hardware
+from gnuradio.ddpm.evaluation import mimo_ce
 from gnuradio.ddpm.evaluation.tables import markdown_table, read_csv, write_csv
 from gnuradio.ddpm.evaluation.user_model import resolve_user_model, with_user_model
 
@@ -165,6 +166,10 @@ EXPERIMENTS = {
                   "common": dict(capture=100000, n=20000, genie=20000, ddpm_steps=4000, ddpm_batch=1024,
                                  dnn_train=50000, dnn_epochs=20)}},
         _hardware_points, _plot_hardware, ()),
+    "mimo-ce": Experiment(                 # MIMO channel estimation (evaluation/mimo_ce.py, docs/mimo.md)
+        "mimo-ce", "MIMO channel estimation NMSE vs SNR: diffusion posterior sampling vs LS, LMMSE, OMP, Lasso, "
+        "supervised", mimo_ce.run_point, mimo_ce.SETTINGS, mimo_ce.points, lambda r, p, c: mimo_ce.plot(r, p, c),
+        ("mimo_street", "mimo_street_sup")),
 }
 
 

@@ -6,6 +6,7 @@ Command line (also installed as ``ddpm-train``)::
     python -m gnuradio.ddpm.training.train --file capture.sigmf-meta --out mine.onnx   # a capture (--dataset file)
     python -m gnuradio.ddpm.training.train --all-shipped --out models        # every shipped model (make models)
     python -m gnuradio.ddpm.training.train --distill qam16 --hidden 32 --out qam16_fast.onnx   # (distill.py)
+    python -m gnuradio.ddpm.training.train --dataset mimo --out mimo.onnx     # MIMO channel denoiser (training.mimo)
 
 Training (docs/training.md): loss ||eps - eps_theta(sqrt(abar_t) x0 + sqrt(1 - abar_t) eps, t)||^2 (sum
 over I/Q, mean over the batch), t uniform with antithetic pairs (t, T-1-t), Adam with a cosine-decaying
@@ -289,6 +290,10 @@ def _run(args):
 def main(argv=None):
     """Entry point of ``python -m gnuradio.ddpm.training.train`` / ``ddpm-train``. Returns the exit code:
     0 success, 2 bad options / unknown data set / unreadable file (one line on stderr, no traceback)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--dataset=mimo" in argv or any(a == "--dataset" and b == "mimo" for a, b in zip(argv, argv[1:])):
+        from gnuradio.ddpm.training.mimo import main as mimo_main      # channel matrices (docs/mimo.md)
+        return mimo_main(argv)
     args = _parser().parse_args(argv)
     try:
         return _run(args)
