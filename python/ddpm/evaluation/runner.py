@@ -8,8 +8,8 @@ Command line (also ``python -m gnuradio.ddpm.evaluation.runner``)::
     ddpm-eval mse --model mine.onnx                # a user's model (path or name) instead of the shipped one
 
 EXPERIMENT is one of ``mse``, ``ber``, ``kappa``, ``mimo``, ``swissroll``, ``shaping``, ``hardware``, ``mimo-ce``
-or ``all``. Each experiment is a list of Monte-Carlo points (:mod:`gnuradio.ddpm.evaluation.experiments`); the points run in parallel on
-Dask -- a ``LocalCluster`` of ``--workers`` processes (one thread each) by default, an existing scheduler with
+or ``all``. Each experiment is a list of Monte-Carlo points (:mod:`gnuradio.ddpm.evaluation.experiments`); the
+points run in parallel on Dask -- a ``LocalCluster`` of ``--workers`` processes (one thread each) by default, an existing scheduler with
 ``--scheduler tcp://host:port``, or in this process with ``--serial``. DDPM results come from the C++ kernel
 (``ddpm.ddpm_sampler``, the one the flowgraph blocks use), never from torch.
 
