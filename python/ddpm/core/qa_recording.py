@@ -50,6 +50,10 @@ def test_raw_complex64_file(tmp_path):
         read_recording(tmp_path / "missing.cfile")
     with pytest.raises(RecordingError, match="not a regular file"):
         read_recording(tmp_path)
+    for name in ("a.sigmf", "a.sigmf-collection", "a.sigmf.gz"):       # never read as raw samples
+        (tmp_path / name).write_bytes(b"\0" * 64)
+        with pytest.raises(RecordingError, match="SigMF archive or collection"):
+            read_recording(tmp_path / name)
 
 
 def _meta(tmp_path, name="cap"):

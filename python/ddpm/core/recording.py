@@ -16,7 +16,8 @@ docs/training.md). Formats:
   into the module's constellation ``constellation`` (``gnuradio.ddpm.core.constellations.by_name``; index i
   carries the bits of i, MSB first, as in the model file).
 - **Raw** (any other name: ``.cfile``, ``.fc32``, ``.bin``, ...): interleaved complex64, GNU Radio's file
-  sink format, no labels.
+  sink format, no labels. SigMF archives and collections (``.sigmf``, ``.sigmf-collection``) are refused:
+  extract the recording first.
 
 Every problem is a :class:`RecordingError` (a ``ValueError``) whose message names the file and the problem.
 """
@@ -39,6 +40,7 @@ LABELS_DATATYPE = "u16_le"
 LABELS_SUFFIX = ".ddpm-labels"
 
 _SIGMF_RE = re.compile(r"\.sigmf-(meta|data)$")
+_ARCHIVE_RE = re.compile(r"\.sigmf(-collection|\.(gz|xz|zip|tar))?$", re.IGNORECASE)
 
 
 class RecordingError(ValueError):
@@ -187,6 +189,9 @@ def read_recording(path, max_samples=None):
     Raises RecordingError with the file and the problem.
     """
     path = os.fspath(path)
+    if _ARCHIVE_RE.search(path):
+        raise RecordingError(f"'{path}' is a SigMF archive or collection; extract the recording "
+                             f"(tar xf) and give its .sigmf-meta")
     rec = _read_sigmf(path) if is_sigmf(path) else _read_raw(path, max_samples)
     if max_samples is not None:
         rec.samples = rec.samples[: int(max_samples)]
