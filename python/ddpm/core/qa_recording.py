@@ -75,6 +75,7 @@ def _rewrite(tmp_path, md, name="cap"):
     ("real", "real-valued"),
     ("two_channels", "num_channels = 2"),
     ("hash", "malformed SigMF metadata.*(hash|sha512)"),
+    ("truncated", "does not fit its metadata \\(truncated\\?\\)"),
     ("labels_missing_file", "cannot open labels file"),
     ("labels_short", "one uint16 label per sample"),
     ("labels_range", "out of range for qam16"),
@@ -108,6 +109,10 @@ def test_bad_sigmf_recordings(tmp_path, case, expect):
     elif case == "hash":                                       # data changed after the hash was written
         with open(tmp_path / "cap.sigmf-data", "r+b") as f:
             f.write(b"\1\2\3\4")
+    elif case == "truncated":                                  # 3 bytes short, no hash to catch it
+        _rewrite(tmp_path, md)
+        with open(tmp_path / "cap.sigmf-data", "r+b") as f:
+            f.truncate(8 * z.size - 3)
     elif case == "labels_missing_file":
         os.remove(lab_path)
     elif case == "labels_short":

@@ -23,6 +23,7 @@ Every problem is a :class:`RecordingError` (a ``ValueError``) whose message name
 """
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -146,7 +147,9 @@ def _read_sigmf(path):
             raise RecordingError(f"cannot open SigMF {what} file '{p}': "
                                  + ("not a regular file" if os.path.exists(p) else "no such file"))
     try:
-        h = sigmffile.fromfile(meta_path)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            h = sigmffile.fromfile(meta_path)
     except (SigMFError, ValueError, KeyError, TypeError, AttributeError, IndexError) as e:
         # JSONDecodeError is a ValueError; the package's validation and hash errors are SigMFErrors
         raise RecordingError(f"malformed SigMF metadata '{meta_path}': {type(e).__name__}: {e}") from None
@@ -154,6 +157,10 @@ def _read_sigmf(path):
         raise RecordingError(f"cannot read SigMF recording '{meta_path}': {e}") from None
     if not isinstance(h, sigmffile.SigMFFile):
         raise RecordingError(f"'{meta_path}' is a SigMF collection, not one recording")
+    for w in caught:                          # the package only warns about a data file that does not fit
+        msg = str(w.message)
+        if "integer number of samples" in msg or "ends before the final annotation" in msg:
+            raise RecordingError(f"SigMF data '{data_path}' does not fit its metadata (truncated?): {msg}")
     glob = h.get_global_info()
     dtype = glob.get(sigmf.DATATYPE_KEY)
     try:
