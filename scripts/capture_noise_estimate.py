@@ -11,6 +11,7 @@ next to the input's (both in dB relative to the capture's power).
     python examples/capture_hardware.py --preset cheap_sdr --power 0.2 -n 200000 --out /tmp/cheap
     ddpm-train --file /tmp/cheap.sigmf-meta --steps 4000 --out /tmp/cheap.onnx
     python scripts/capture_noise_estimate.py /tmp/cheap.onnx --preset cheap_sdr --power 0.2
+    python scripts/capture_noise_estimate.py --dd-bias      # the decision-directed bias on ideal 16-QAM
 """
 import argparse
 import sys
@@ -51,9 +52,24 @@ def measure(model, preset, power, snr, batch, repeats, seed):
     return np.array(errs), 10 * np.log10(np.mean(mse_in)), 10 * np.log10(np.mean(mse_out))
 
 
+def dd_bias(totals=(0.01, 0.02, 0.03, 0.04, 0.05, 0.06), n=400000, seed=0):
+    """Relative bias of the decision-directed estimate mean |x - nearest|^2 on 16-QAM with complex Gaussian
+    clusters of variance t (numpy, independent of the block): list of (t, bias / t)."""
+    c = constellations.qam(16)
+    r = np.random.default_rng(seed)
+    s = c[r.integers(0, 16, n)]
+    out = []
+    for t in totals:
+        x = s + np.sqrt(t / 2) * (r.standard_normal(n) + 1j * r.standard_normal(n))
+        d = np.mean(np.abs(x - c[constellations.nearest(x, c)]) ** 2)
+        out.append((t, d / t - 1.0))
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("model", help="model file (or name)")
+    ap.add_argument("model", nargs="?", help="model file (or name)")
+    ap.add_argument("--dd-bias", action="store_true", help="print the decision-directed bias on 16-QAM and exit")
     ap.add_argument("--preset", default="cheap_sdr", choices=sorted(HARDWARE_PRESETS) + ["none"])
     ap.add_argument("--power", type=float, default=0.2, help="the capture's signal power (as recorded)")
     ap.add_argument("--snrs", default="5,10,15,20,25", help="Es/N0 values in dB")
@@ -61,6 +77,13 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--seed", type=int, default=7)
     a = ap.parse_args(argv)
+    if a.dd_bias:
+        print("16-QAM, clusters CN(0, t): decision-directed estimate / t - 1")
+        for t, b in dd_bias():
+            print(f"t = {t:.2f}: {100 * b:+.1f} %")
+        return 0
+    if a.model is None:
+        ap.error("a model is needed (or --dd-bias)")
     print(f"model {a.model}, preset {a.preset}, power {a.power}, batch {a.batch}, {a.repeats} batches per SNR")
     print(f"{'Es/N0 dB':>8} {'mean err dB':>11} {'max |err| dB':>12} {'MSE in dB':>9} {'MSE out dB':>10}")
     for snr in [float(v) for v in a.snrs.split(",")]:

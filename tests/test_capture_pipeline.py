@@ -153,6 +153,11 @@ def test_ddpm_eval_model_path(tmp_path, capsys):
         code = runner.main(["mse", "--quick", "--serial", "--no-progress", "--out", str(out), *args])
         err = capsys.readouterr().err
         assert code == 2 and err.startswith("ddpm-eval: error: --model") and expect in err, err
+    # all: the experiments the model fits run, the others are skipped with a line each (--replot: nothing
+    # runs; it then stops at the first experiment without a CSV, ber)
+    code = runner.main(["all", "--replot", "--model", path, "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "skipping swissroll" in err and "skipping mse" not in err and "ber.csv" in err, err
 
 
 @pytest.mark.parametrize("key, value", [("ddpm.dd_floor", "-0.1"), ("ddpm.dd_floor", "nan"),

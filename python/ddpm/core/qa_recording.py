@@ -50,6 +50,10 @@ def test_raw_complex64_file(tmp_path):
         read_recording(tmp_path / "missing.cfile")
     with pytest.raises(RecordingError, match="not a regular file"):
         read_recording(tmp_path)
+    for name in ("a.sigmf", "a.sigmf-collection", "a.sigmf.gz"):       # never read as raw samples
+        (tmp_path / name).write_bytes(b"\0" * 64)
+        with pytest.raises(RecordingError, match="SigMF archive or collection"):
+            read_recording(tmp_path / name)
 
 
 def _meta(tmp_path, name="cap"):
@@ -71,6 +75,7 @@ def _rewrite(tmp_path, md, name="cap"):
     ("real", "real-valued"),
     ("two_channels", "num_channels = 2"),
     ("hash", "malformed SigMF metadata.*(hash|sha512)"),
+    ("truncated", "does not fit its metadata \\(truncated\\?\\)"),
     ("labels_missing_file", "cannot open labels file"),
     ("labels_short", "one uint16 label per sample"),
     ("labels_range", "out of range for qam16"),
@@ -104,6 +109,10 @@ def test_bad_sigmf_recordings(tmp_path, case, expect):
     elif case == "hash":                                       # data changed after the hash was written
         with open(tmp_path / "cap.sigmf-data", "r+b") as f:
             f.write(b"\1\2\3\4")
+    elif case == "truncated":                                  # 3 bytes short, no hash to catch it
+        _rewrite(tmp_path, md)
+        with open(tmp_path / "cap.sigmf-data", "r+b") as f:
+            f.truncate(8 * z.size - 3)
     elif case == "labels_missing_file":
         os.remove(lab_path)
     elif case == "labels_short":

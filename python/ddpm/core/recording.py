@@ -16,12 +16,14 @@ docs/training.md). Formats:
   into the module's constellation ``constellation`` (``gnuradio.ddpm.core.constellations.by_name``; index i
   carries the bits of i, MSB first, as in the model file).
 - **Raw** (any other name: ``.cfile``, ``.fc32``, ``.bin``, ...): interleaved complex64, GNU Radio's file
-  sink format, no labels.
+  sink format, no labels. SigMF archives and collections (``.sigmf``, ``.sigmf-collection``) are refused:
+  extract the recording first.
 
 Every problem is a :class:`RecordingError` (a ``ValueError``) whose message names the file and the problem.
 """
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,6 +41,7 @@ LABELS_DATATYPE = "u16_le"
 LABELS_SUFFIX = ".ddpm-labels"
 
 _SIGMF_RE = re.compile(r"\.sigmf-(meta|data)$")
+_ARCHIVE_RE = re.compile(r"\.sigmf(-collection|\.(gz|xz|zip|tar))?$", re.IGNORECASE)
 
 
 class RecordingError(ValueError):
@@ -144,7 +147,9 @@ def _read_sigmf(path):
             raise RecordingError(f"cannot open SigMF {what} file '{p}': "
                                  + ("not a regular file" if os.path.exists(p) else "no such file"))
     try:
-        h = sigmffile.fromfile(meta_path)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            h = sigmffile.fromfile(meta_path)
     except (SigMFError, ValueError, KeyError, TypeError, AttributeError, IndexError) as e:
         # JSONDecodeError is a ValueError; the package's validation and hash errors are SigMFErrors
         raise RecordingError(f"malformed SigMF metadata '{meta_path}': {type(e).__name__}: {e}") from None
@@ -152,6 +157,10 @@ def _read_sigmf(path):
         raise RecordingError(f"cannot read SigMF recording '{meta_path}': {e}") from None
     if not isinstance(h, sigmffile.SigMFFile):
         raise RecordingError(f"'{meta_path}' is a SigMF collection, not one recording")
+    for w in caught:                          # the package only warns about a data file that does not fit
+        msg = str(w.message)
+        if "integer number of samples" in msg or "ends before the final annotation" in msg:
+            raise RecordingError(f"SigMF data '{data_path}' does not fit its metadata (truncated?): {msg}")
     glob = h.get_global_info()
     dtype = glob.get(sigmf.DATATYPE_KEY)
     try:
@@ -187,6 +196,9 @@ def read_recording(path, max_samples=None):
     Raises RecordingError with the file and the problem.
     """
     path = os.fspath(path)
+    if _ARCHIVE_RE.search(path):
+        raise RecordingError(f"'{path}' is a SigMF archive or collection; extract the recording "
+                             f"(tar xf) and give its .sigmf-meta")
     rec = _read_sigmf(path) if is_sigmf(path) else _read_raw(path, max_samples)
     if max_samples is not None:
         rec.samples = rec.samples[: int(max_samples)]

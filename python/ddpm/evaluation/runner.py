@@ -375,6 +375,20 @@ def _parser():
     return p
 
 
+def _fitting(names, path, m):
+    """The experiments of ``names`` that the user's model fits; one line on stderr for each skipped."""
+    keep = []
+    for n in names:
+        try:
+            with_user_model(n, EXPERIMENTS[n].settings["quick"], path, m)
+            keep.append(n)
+        except ValueError as e:
+            print(f"ddpm-eval: skipping {n}: {e}", file=sys.stderr)
+    if not keep:
+        raise ValueError(f"--model {path}: no experiment fits this model")
+    return keep
+
+
 def _replot(names, args):
     from gnuradio.ddpm.evaluation import plots as eval_plots
     for n in names:
@@ -407,10 +421,12 @@ def main(argv=None):
     command = "ddpm-eval " + " ".join(sys.argv[1:] if argv is None else argv)
     client = own = None
     try:
+        if args.model is not None:            # a bad --model fails before any worker starts
+            path, m = resolve_user_model(args.model)
+            if args.experiment == "all":
+                names = _fitting(names, path, m)
         if args.replot:
             return _replot(names, args)
-        if args.model is not None:            # a bad --model fails before any worker starts
-            resolve_user_model(args.model)
         if not args.serial:
             client, own = make_client(args.scheduler, args.workers)
         for n in names:

@@ -2,10 +2,12 @@
 use a DDPM model, in place of the shipped one.
 
 The model replaces the shipped model of every point (``experiments.model_of``). Experiments over square QAM
-(``orders``/``order`` in the setting) run at the model's constellation size only, so the model must carry a
-constellation (a constellation data set, or a capture trained with labels: docs/training.md) whose size is a
-square-QAM order; the receivers' prior and the channel stay the ideal constellation of that order. Experiments
-without a constellation (``swissroll``) take any model. Seeds do not depend on the model, so a user's model
+(all but :data:`CONTINUOUS`) run at the model's constellation size only (``orders``/``order`` of the
+setting), so the model must carry a constellation (a constellation data set, or a capture trained with
+labels: docs/training.md) whose size is a square-QAM order; the receivers' prior and the channel stay the
+ideal constellation of that order. Experiments without a constellation (``swissroll``) take only models
+without one. ``ddpm-eval all --model`` runs the
+experiments the model fits and says which it skips. Seeds do not depend on the model, so a user's model
 and the shipped one see the same symbols and noise.
 """
 import copy
@@ -16,7 +18,10 @@ from gnuradio.ddpm.core import constellations
 from gnuradio.ddpm.modelfile.lookup import find_model
 from gnuradio.ddpm.modelfile.reader import ModelFormatError, load_model
 
-__all__ = ["UserModelError", "resolve_user_model", "with_user_model"]
+__all__ = ["UserModelError", "resolve_user_model", "with_user_model", "CONTINUOUS"]
+
+#: experiments over data without a constellation; every other experiment that uses a model evaluates square QAM
+CONTINUOUS = frozenset({"swissroll"})
 
 
 class UserModelError(ValueError):
@@ -41,7 +46,11 @@ def with_user_model(name, cfg, path, m):
     Model ``m``): ``common["model"] = path`` and the QAM order(s) set to the model's constellation size.
     Returns the new setting dict. Raises UserModelError when the model does not fit."""
     cfg = copy.deepcopy(cfg)
-    if "orders" in cfg or "order" in cfg:
+    if name in CONTINUOUS:
+        if m.constellation is not None:
+            raise UserModelError(f"--model {path}: experiment '{name}' evaluates continuous data without a "
+                                 f"constellation; the model has one (dataset '{m.dataset}')")
+    else:
         if m.constellation is None:
             raise UserModelError(f"--model {path}: experiment '{name}' evaluates square QAM, but the model (dataset "
                                  f"'{m.dataset}') has no constellation; train it on a labelled capture or a "
@@ -54,7 +63,7 @@ def with_user_model(name, cfg, path, m):
                                  f"constellation has {order} points, not a square-QAM order") from None
         if "orders" in cfg:
             cfg["orders"] = [order]
-        else:
+        elif "order" in cfg:
             cfg["order"] = order
     cfg["common"] = dict(cfg.get("common", {}), model=path)
     return cfg

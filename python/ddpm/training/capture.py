@@ -31,7 +31,7 @@ from gnuradio.ddpm.core import constellations
 from gnuradio.ddpm.core.capacity import capture_centres
 from gnuradio.ddpm.core.recording import RecordingError, read_recording
 
-__all__ = ["Capture", "CaptureError", "load_capture", "estimator_metadata", "MIN_CAPTURE_SAMPLES",
+__all__ = ["Capture", "CaptureError", "load_capture", "estimator_metadata", "describe", "MIN_CAPTURE_SAMPLES",
            "MIN_PER_SYMBOL"]
 
 #: fewest samples a capture may have: 1024 samples estimate the power to about 3 % and give a 16-point
@@ -129,3 +129,20 @@ def load_capture(path, max_samples=None):
         params["labels"] = rec.constellation
     ds.extra_metadata = estimator_metadata(x, ds.constellation)
     return ds
+
+
+def describe(ds):
+    """One line about a capture data set (a :class:`Capture` or the ``file`` Dataset): samples, power, and with
+    labels the learned centres' distance from the ideal points (EVM, dB) and the clean spread (dd_floor, dB)."""
+    p = ds.params
+    line = f"capture {p.get('file')}: {p.get('samples')} samples, power {p.get('power', float('nan')):.4g}"
+    if ds.constellation is not None and p.get("labels"):
+        ref = constellations.by_name(p["labels"])
+        evm = np.mean(np.abs(ds.constellation - ref) ** 2) / np.mean(np.abs(ref) ** 2)
+        floor = float(ds.extra_metadata.get("ddpm.dd_floor", "nan"))
+        spread = f"{10 * np.log10(floor):.1f} dB" if floor > 1e-9 else "none (one point per symbol)"
+        line += (f", labels {p['labels']}: learned centres {10 * np.log10(max(evm, 1e-30)):.1f} dB from the ideal "
+                 f"points, spread around them {spread}")
+    else:
+        line += ", no labels (no constellation: hard decisions and the shaper need one)"
+    return line

@@ -140,9 +140,11 @@ def test_file_implies_the_file_dataset_and_the_model_keeps_the_capture(tmp_path,
     y, lab = _distorted(3000, power=0.05)
     meta = write_recording(tmp_path / "cap", y, labels=lab, constellation="qam16")
     out = tmp_path / "mine.onnx"
-    code, err = _train_cli(capsys, "--file", meta, "--steps", "20", "--batch", "64", "--hidden", "8", "--depth", "1",
-                           "--T", "10", "--quiet", "--out", str(out))
-    assert code == 0, err
+    code = train.main(["--file", meta, "--steps", "20", "--batch", "64", "--hidden", "8", "--depth", "1", "--T", "10",
+                       "--quiet", "--out", str(out)])
+    cap = capsys.readouterr()
+    assert code == 0, cap.err
+    assert "capture cap.sigmf-meta: 3000 samples, power 0.05" in cap.out and "labels qam16" in cap.out, cap.out
     m = load_model(out)
     ds = datasets.make_dataset("file", path=meta)
     assert m.dataset == "file" and m.bits_per_symbol == 4

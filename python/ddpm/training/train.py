@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gnuradio.ddpm.modelfile import schedule as sched
+from gnuradio.ddpm.training.capture import describe as describe_capture
 from gnuradio.ddpm.training.datasets import DatasetError, make_dataset
 from gnuradio.ddpm.training.distill import DistillError
 
@@ -274,6 +275,8 @@ def _run(args):
     ds = make_dataset(args.dataset, order=args.order, bits=args.bits,
                       full_scale=1.0 if args.full_scale is None else args.full_scale,
                       path=args.file)
+    if ds.name == "file":
+        print(describe_capture(ds), flush=True)
     if args.epochs is not None:
         if not (args.epochs > 0 and math.isfinite(args.epochs)):
             raise _Fail(f"--epochs must be > 0, got {args.epochs}")
