@@ -93,10 +93,12 @@ def test_burst_example_compiles(name, tmp_path):
 
 # approximate drawn sizes of GRC blocks (pixels): wider for the ones with many visible parameters
 def _size(block):
+    if block["id"] in ("ddpm_burst_tx", "ddpm_burst_rx"):
+        return 320, 110
     if block["id"] in ("qtgui_number_sink", "uhd_usrp_source", "uhd_usrp_sink", "ddpm_ota_channel", "snippet"):
         return 200, 140
     if block["id"] in ("parameter", "variable", "import"):
-        return 150, 70
+        return 180, 110
     return 200, 70
 
 
