@@ -225,3 +225,9 @@ def test_grc_make_template_builds_the_block():
     y = yaml.safe_load(open(os.path.join(root, "grc", "ddpm_llr_demapper_cf.block.yml")))
     assert "cpp_templates" in y and "llr_demapper_cf::make" in y["cpp_templates"]["make"]
     assert y["outputs"][0]["dtype"] == "float" and y["inputs"][0]["dtype"] == "complex"
+
+
+def test_help_shows_the_sign_convention_and_tags():
+    doc = ddpm.llr_demapper_cf.__doc__
+    for word in ("POSITIVE MEANS BIT 1", "snr_db", '"h"', "max-log", "log2(M)"):
+        assert word in doc, word

@@ -137,8 +137,9 @@ def test_same_seed_same_output_other_seed_other_output():
     a, _ = run(x, profile="P5", snr_db=12.0, seed=7)
     b, _ = run(x, profile="P5", snr_db=12.0, seed=7)
     c, _ = run(x, profile="P5", snr_db=12.0, seed=8)
-    np.testing.assert_array_equal(a, b)
-    assert not np.allclose(a, c)
+    # equal up to float rounding: VOLK's dot products sum in an order that depends on buffer alignment
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)
+    assert np.max(np.abs(a - c)) > 0.1
 
 
 @pytest.mark.parametrize("kw", [dict(profile="P9"), dict(snr_db=float("nan")), dict(sps=0), dict(seed=-1),
