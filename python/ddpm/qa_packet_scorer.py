@@ -117,6 +117,8 @@ def test_source_to_scorer_round_trip_with_latency():
     r = sc.summary()
     assert r["per"] == 0 and r["ber"] == 0 and r["n_lost"] == 0 and src.sent() == 40
     assert 0 <= r["latency_mean_s"] <= r["latency_max_s"] < 5.0
+    lat = sc.latencies()
+    assert sorted(lat) == list(range(40)) and all(0 <= v < 5.0 for v in lat.values())
     # the PDU carries its seq and the documented payload
     p = src.pdu(3)
     assert pmt.to_long(pmt.dict_ref(pmt.car(p), pmt.intern("seq"), pmt.PMT_NIL)) == 3
