@@ -17,6 +17,9 @@ namespace ddpm {
 namespace kernel {
 
 namespace {
+//! a sum of exp(d_j - max) below this has lost precision (subnormal range is 1e-308): recompute that set
+constexpr double MIN_SHARED_SUM = 1e-250;
+
 int log2_exact(long m)
 {
     int k = 0;
@@ -136,6 +139,7 @@ llr_demapper::llr_demapper(const std::vector<gr_complex>& points, const std::vec
         for (long j = 0; j < m; j++)
             d_members[(d_labels[j] >> (d_k - 1 - b)) & 1][b].push_back(static_cast<int>(j));
     d_dist.resize(m);
+    d_exp.resize(m);
 }
 
 void llr_demapper::compute(const gr_complex* x, size_t n, double noise_var, bool maxlog, float* out) const
@@ -152,6 +156,7 @@ void llr_demapper::compute(const gr_complex* x, size_t n, double noise_var, bool
                                            std::min(static_cast<double>(FLT_MAX), l)));
     };
     double* d = d_dist.data();
+    double* e = d_exp.data();
     for (size_t i = 0; i < n; i++) {
         float* o = out + i * k;
         const std::complex<double> xi(x[i].real(), x[i].imag());
@@ -165,10 +170,27 @@ void llr_demapper::compute(const gr_complex* x, size_t n, double noise_var, bool
             const double im = xi.imag() - d_points[j].imag();
             d[j] = -(re * re + im * im) * inv_v;
         }
+        double gmax = -std::numeric_limits<double>::infinity();
+        for (size_t j = 0; j < m; j++)
+            gmax = std::max(gmax, d[j]);
+        if (!maxlog && gmax > -std::numeric_limits<double>::infinity())
+            for (size_t j = 0; j < m; j++)
+                e[j] = std::exp(d[j] - gmax); // one exp per point; the largest is exp(0) = 1
         for (size_t b = 0; b < k; b++) {
             double lse[2];
             for (int s = 0; s < 2; s++) {
                 const std::vector<int>& mem = d_members[s][b];
+                if (!maxlog && gmax > -std::numeric_limits<double>::infinity()) {
+                    double sum = 0.0;
+                    for (int j : mem)
+                        sum += e[j];
+                    if (sum > MIN_SHARED_SUM) { // full precision: the shared maximum is good enough
+                        lse[s] = gmax + std::log(sum);
+                        continue;
+                    }
+                }
+                // max-log, or a set far below the best point (its terms underflow against gmax):
+                // factor out the set's own maximum
                 double mx = -std::numeric_limits<double>::infinity();
                 for (int j : mem)
                     mx = std::max(mx, d[j]);

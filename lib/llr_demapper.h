@@ -42,8 +42,9 @@ DDPM_API std::vector<gr_complex> named_constellation(const std::string& name);
  * POSITIVE MEANS BIT 1: the sign GNU Radio's FEC decoders expect (fec.extended_decoder with cc_decoder
  * maps soft value s to the byte 128 + 48 s, and a byte above 128 reads as a 1). Max-log replaces each
  * sum by its largest term: L_b = (min_{bit 0} |x - c_j|^2 - min_{bit 1} |x - c_j|^2) / v.
- * The exact sums are evaluated in double with the largest term factored out (log-sum-exp), so they do
- * not underflow at any SNR. Results are cast to float and clipped to +-FLT_MAX (finite always).
+ * The exact sums are evaluated in double with the largest term factored out (log-sum-exp: one exp per
+ * point, relative to the best point; a set whose sum falls below 1e-250 against it is recomputed
+ * relative to its own best point), so they do not underflow at any SNR. Results are cast to float and clipped to +-FLT_MAX (finite always).
  */
 class DDPM_API llr_demapper
 {
@@ -75,7 +76,7 @@ private:
     int d_k;
     // d_members[b][s]: indices of the points whose label has bit b (MSB first) equal to s
     std::vector<std::vector<int>> d_members[2];
-    mutable std::vector<double> d_dist;
+    mutable std::vector<double> d_dist, d_exp;
 };
 
 } // namespace kernel

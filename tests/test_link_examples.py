@@ -63,21 +63,29 @@ def example(name):
     return os.path.join(ROOT, "examples", name + ".grc")
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_burst_example_compiles(name, tmp_path):
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory):
+    """All four examples compiled by one grcc run (one block-library load): the output folder."""
     exe = shutil.which("grcc")
     assert exe, "grcc not found on PATH"
+    d = tmp_path_factory.mktemp("burst_examples")
     env = dict(os.environ)
-    if burst_blocks_missing(example(name)):
-        stubs = tmp_path / "stub_blocks"
+    if any(burst_blocks_missing(example(n)) for n in NAMES):
+        stubs = d / "stub_blocks"
         stubs.mkdir()
         (stubs / "ddpm_burst_tx.block.yml").write_text(STUB_TX)
         (stubs / "ddpm_burst_rx.block.yml").write_text(STUB_RX)
         env["GRC_BLOCKS_PATH"] = str(stubs) + os.pathsep + env.get("GRC_BLOCKS_PATH", "")
-    r = subprocess.run([exe, "-o", str(tmp_path), example(name)], capture_output=True, text=True, timeout=120,
-                       env=env)
-    out = tmp_path / (name + ".py")
-    assert r.returncode == 0 and out.exists(), r.stdout[-3000:] + r.stderr[-3000:]
+    r = subprocess.run([exe, "-o", str(d)] + [example(n) for n in NAMES], capture_output=True, text=True,
+                       timeout=240, env=env)
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    return d
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_burst_example_compiles(name, compiled):
+    out = compiled / (name + ".py")
+    assert out.exists(), name
     src = out.read_text()
     compile(src, str(out), "exec")
     if name.endswith("_tx"):
@@ -93,10 +101,12 @@ def test_burst_example_compiles(name, tmp_path):
 
 # approximate drawn sizes of GRC blocks (pixels): wider for the ones with many visible parameters
 def _size(block):
+    if block["id"] in ("ddpm_burst_tx", "ddpm_burst_rx"):
+        return 320, 110
     if block["id"] in ("qtgui_number_sink", "uhd_usrp_source", "uhd_usrp_sink", "ddpm_ota_channel", "snippet"):
         return 200, 140
     if block["id"] in ("parameter", "variable", "import"):
-        return 150, 70
+        return 180, 110
     return 200, 70
 
 

@@ -338,7 +338,7 @@ GRC_BOUNDS = [
     ("ddpm_packet_source", "interval_s", ["0", "0.5"], ["-1"]),
     ("ddpm_packet_scorer", "seq_bits", ["0", "16", "63"], ["64", "-1"]),
     ("ddpm_packet_scorer", "update_period", ["1"], ["0"]),
-    ("ddpm_metric_value", "rate_hz", ["0.1", "10000"], ["0", "1e5"]),
+    ("ddpm_metric_value", "rate_hz", ["1", "10000"], ["0.5", "1e5"]),
     ("ddpm_ota_channel", "sps", ["1", "8"], ["0"]),
     ("ddpm_ota_channel", "profile", ["P0", "P6", "awgn", "cheap sdr with multipath"], ["P7", "foo"]),
     ("ddpm_ota_channel", "overrides", ["{}", "{'cfo': 0.02}"], ["[1]"]),

@@ -62,7 +62,8 @@ class metric_value(gr.sync_block):
 
     Args:
         key: str, the metric's key (e.g. "ser", "per", "snr_db_mean").
-        rate_hz: float in [0.1, 1e4], output items per second of wall time.
+        rate_hz: float in [1, 1e4], output items per second of wall time (work() waits at most 1/rate_hz, so a
+            stopping flowgraph waits for it at most that long).
         scale: float, multiplies the value (finite).
     """
 
@@ -70,8 +71,8 @@ class metric_value(gr.sync_block):
         gr.sync_block.__init__(self, name="ddpm_metric_value", in_sig=None, out_sig=[np.float32])
         if not isinstance(key, str) or not key:
             raise ValueError(f"key must be a non-empty string, got {key!r}")
-        if not (0.1 <= float(rate_hz) <= 1e4):
-            raise ValueError(f"rate_hz must be in [0.1, 10000], got {rate_hz!r}")
+        if not (1.0 <= float(rate_hz) <= 1e4):
+            raise ValueError(f"rate_hz must be in [1, 10000], got {rate_hz!r}")
         if not math.isfinite(float(scale)):
             raise ValueError(f"scale must be finite, got {scale!r}")
         self._key = key

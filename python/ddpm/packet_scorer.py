@@ -13,7 +13,8 @@ undefined) and n_expected, n_received, n_ok, n_errored, n_lost, n_duplicate, n_o
 bit_errors, byte_errors (longs). To show one value on a stock GRC display (QT GUI Number Sink), connect
 ``stats`` to a ddpm.metric_value(key=...) block and its float output to the sink.
 
-Python API: summary() (dict, with the list ``lost`` of up to 100 lost sequence numbers), per(), ber(),
+Python API: summary() (dict, with the list ``lost`` of up to 100 lost sequence numbers), latencies() (seq ->
+seconds), per(), ber(),
 reset(), set_expected(n).
 """
 import math
@@ -71,6 +72,10 @@ class packet_scorer(gr.basic_block):
     def summary(self):
         """Scores so far (dict; see gnuradio.ddpm.core.packets.PacketScore)."""
         return self._score.summary()
+
+    def latencies(self):
+        """Latency by sequence number: dict seq -> seconds (same-process emission times only)."""
+        return self._score.latencies()
 
     def per(self):
         """Packet error rate (float; NaN before any packet)."""

@@ -225,3 +225,46 @@ def test_grc_make_template_builds_the_block():
     y = yaml.safe_load(open(os.path.join(root, "grc", "ddpm_llr_demapper_cf.block.yml")))
     assert "cpp_templates" in y and "llr_demapper_cf::make" in y["cpp_templates"]["make"]
     assert y["outputs"][0]["dtype"] == "float" and y["inputs"][0]["dtype"] == "complex"
+
+
+def test_help_shows_the_sign_convention_and_tags():
+    doc = ddpm.llr_demapper_cf.__doc__
+    for word in ("POSITIVE MEANS BIT 1", "snr_db", '"h"', "max-log", "log2(M)"):
+        assert word in doc, word
+
+
+def test_follows_the_impairment_injectors_fading_tags():
+    # injector (block fading: an h tag per coherence block, snr_db tag) -> demapper; the reference applies the tags
+    # the injector wrote, read back from a tag-keeping sink, to the injector's output with the numpy brute force
+    pts = constellations.by_name("qam16")
+    rng = np.random.default_rng(21)
+    s = pts[rng.integers(0, 16, 3000)]
+    tb = gr.top_block()
+    src = blocks.vector_source_c(s.astype(np.complex64).tolist())
+    inj = ddpm.impairment_injector_cc(snr_db=14.0, kappa_t=0.0, kappa_r=0.0, power=1.0, quant_bits=0,
+                                      full_scale=1.5, fading=1, coherence_len=250, noise=0, seed=4)
+    ysnk = blocks.vector_sink_c()
+    dem = ddpm.llr_demapper_cf(constellation="qam16", snr_db=0.0)    # the parameter would be wrong: tags rule
+    lsnk = blocks.vector_sink_f()
+    tb.connect(src, inj, ysnk)
+    tb.connect(inj, dem, lsnk)
+    tb.run()
+    y = np.asarray(ysnk.data())
+    out = np.asarray(lsnk.data())
+    h = np.ones(y.size, complex)
+    snr = np.full(y.size, np.nan)
+    tags = sorted(ysnk.tags(), key=lambda t: t.offset)
+    n_h = 0
+    for t in tags:
+        key = pmt.symbol_to_string(t.key)
+        if key == "h":
+            h[t.offset:] = pmt.to_complex(t.value)
+            n_h += 1
+        elif key == "snr_db":
+            snr[t.offset:] = pmt.to_double(t.value)
+    assert n_h >= 12 and np.all(np.isfinite(snr)) and np.all(snr == 14.0)
+    hq = h.astype(np.complex64)
+    x = y.astype(np.complex64) / hq
+    v = 10 ** (-snr / 10) / np.abs(hq) ** 2
+    ref = brute_llr(x, pts.astype(np.complex64), np.arange(16), v)
+    np.testing.assert_allclose(out, ref.reshape(-1), rtol=2e-4, atol=2e-4)

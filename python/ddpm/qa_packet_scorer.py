@@ -117,6 +117,8 @@ def test_source_to_scorer_round_trip_with_latency():
     r = sc.summary()
     assert r["per"] == 0 and r["ber"] == 0 and r["n_lost"] == 0 and src.sent() == 40
     assert 0 <= r["latency_mean_s"] <= r["latency_max_s"] < 5.0
+    lat = sc.latencies()
+    assert sorted(lat) == list(range(40)) and all(0 <= v < 5.0 for v in lat.values())
     # the PDU carries its seq and the documented payload
     p = src.pdu(3)
     assert pmt.to_long(pmt.dict_ref(pmt.car(p), pmt.intern("seq"), pmt.PMT_NIL)) == 3
@@ -202,6 +204,19 @@ def test_metric_value_stream_shows_the_scorer_per():
 
 
 def test_metric_value_bad_parameters():
-    for kw in (dict(key=""), dict(rate_hz=0.0), dict(rate_hz=1e5), dict(scale=float("inf"))):
+    for kw in (dict(key=""), dict(rate_hz=0.5), dict(rate_hz=1e5), dict(scale=float("inf"))):
         with pytest.raises(ValueError):
             ddpm.metric_value(**kw)
+
+
+def test_metric_value_lets_the_flowgraph_stop_within_one_period():
+    tb = gr.top_block()
+    mv = ddpm.metric_value(key="per", rate_hz=2.0)
+    snk = blocks.null_sink(gr.sizeof_float)
+    tb.connect(mv, snk)
+    tb.start()
+    assert wait_for(lambda: snk.nitems_read(0) >= 1, 5.0)
+    t0 = time.monotonic()
+    tb.stop()
+    tb.wait()
+    assert time.monotonic() - t0 < 0.5 + 1.0      # one period (0.5 s) and scheduling slack

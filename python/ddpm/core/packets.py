@@ -152,7 +152,7 @@ class PacketScore:
             self._bits = 0
             self._bytes = 0
             self._malformed = 0
-            self._lat = []
+            self._lat = {}
             self._snr = []
 
     def set_expected(self, n):
@@ -203,10 +203,16 @@ class PacketScore:
             self._errored += int(be > 0)
             t0 = self._log.get(full)
             if t0 is not None:
-                self._lat.append(t - t0)
+                self._lat[full] = t - t0
             if snr_db is not None and math.isfinite(snr_db):
                 self._snr.append(float(snr_db))
             return full, be, False
+
+    def latencies(self):
+        """Latency by sequence number: dict full seq (int) -> seconds from emission to arrival (float), for the
+        received packets whose emission time is known (same process)."""
+        with self._lock:
+            return dict(self._lat)
 
     def summary(self):
         """Scores so far: a dict (see the class docstring for the keys and definitions)."""
@@ -221,7 +227,7 @@ class PacketScore:
                     break
                 if s not in self._seen:
                     lost.append(s)
-            lat = np.asarray(self._lat, dtype=np.float64)
+            lat = np.asarray(list(self._lat.values()), dtype=np.float64)
             nbits = 8 * self._n * n_rx
             r = dict(
                 n_expected=n_exp, n_received=n_rx, n_ok=n_rx - self._errored, n_errored=self._errored,

@@ -93,4 +93,6 @@ def test_latency_from_the_emission_log():
     s.add(2, packets.payload(12345, 2, 8), t=102.0)       # emission unknown: not in the latency figures
     r = s.summary()
     assert r["latency_mean_s"] == pytest.approx(0.5) and r["latency_max_s"] == pytest.approx(0.75)
+    lat = s.latencies()
+    assert set(lat) == {0, 1} and lat[0] == pytest.approx(0.25) and lat[1] == pytest.approx(0.75)
     log.clear()

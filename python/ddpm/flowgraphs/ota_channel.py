@@ -27,6 +27,8 @@ Units:
         1 + sro_ppm * 1e-6 output samples per input sample).
     taps: multipath taps at SYMBOL spacing (tap k delayed by k * sps samples), complex.
     frac_delay: a fractional delay in samples (0 <= d < 1), applied by the resampler; random per seed in P2/P6.
+        Whenever the resampler is in the chain (SRO or a fractional delay) the stream also comes out about 4
+        samples early (the 8-tap interpolator's history is not output): only delay differences are exact.
     max_delay: the integer delay is drawn uniformly from 0 .. max_delay samples (0 = none).
     phase_noise_deg: rms phase noise in degrees: a first-order low-pass filtered Gaussian with correlation
         ``phase_noise_corr`` samples (single-pole IIR alpha = 1 / corr).
