@@ -156,6 +156,7 @@ def main(argv=None):
     ap.add_argument("--isa", default="auto", help="auto, all, or a list of generic,avx2,avx512")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--no-mse", action="store_true", help="skip the MSE sweep")
+    ap.add_argument("--no-rate", action="store_true", help="skip the rate runs")
     ap.add_argument("--mse-snr", default="-10,-5,0,5,10,15,20,25", help="Es/N0 values (dB) of the MSE sweep")
     ap.add_argument("--mse-n", type=int, default=200000, help="symbols per Es/N0 of the MSE sweep")
     ap.add_argument("--json", default="", help="also write the results here")
@@ -170,7 +171,7 @@ def main(argv=None):
           f"repeats (medians); {os.cpu_count()} CPUs, load average {load0:.1f} at start")
     out = {"n": a.n, "snr_db": a.snr_db, "batch": a.batch, "repeats": a.repeats, "load_start": load0,
            "rates": [], "mse": []}
-    res = rates(models, a.n, a.snr_db, threads, a.batch, isas, a.repeats)
+    res = {} if a.no_rate else rates(models, a.n, a.snr_db, threads, a.batch, isas, a.repeats)
     med = statistics.median
     print(f"\n{'isa':<8} {'model':<12} {'thr':>3} {'symbols/s':>12} {'per CPU-s':>12} {'CPU/wall':>8}")
     for (isa, m, th), r in res.items():
@@ -181,10 +182,12 @@ def main(argv=None):
                              "rate_per_cpu_s": a.n / cpu, "walls": r["wall"], "cpus": r["cpu"]})
     for isa in isas:
         for th in threads:
-            r0, r1 = res.get((isa, models[0], th)), res.get((isa, models[-1], th))
-            if r0 and r1 and len(models) > 1:
-                print(f"{isa:<8} {names[-1]} / {names[0]} at {th} thread(s): "
-                      f"{med(r0['wall']) / med(r1['wall']):.1f}x")
+            for k in range(1, len(models)):
+                r0, r1 = res.get((isa, models[0], th)), res.get((isa, models[k], th))
+                if r0 and r1:
+                    print(f"{isa:<8} {names[k]} / {names[0]} at {th} thread(s): "
+                          f"{med(r0['wall']) / med(r1['wall']):.1f}x wall, "
+                          f"{med(r0['cpu']) / med(r1['cpu']):.1f}x per CPU-second")
     if not a.no_mse:
         snrs = [float(v) for v in a.mse_snr.split(",")]
         rows = mse_sweep(models, snrs, a.mse_n, a.batch)

@@ -609,6 +609,13 @@ size_t ddpm_sampler::sample(const gr_complex* in,
             }
     }
 
+    // A lane's random key is used only by a noisy update (S != 0) or the top-up noise; deterministic
+    // chains (e.g. the default one DDIM step with eta = 0) skip computing it (no result changes).
+    bool needs_key = top_up;
+    for (int k = 0; k < T && !needs_key; k++)
+        for (int j = 0; j < chain_len[size_t(k)] && !needs_key; j++)
+            needs_key = chain[size_t(k)][j].S != 0.0;
+
     // 4. tiles over the sorted samples
     const size_t ntiles = (nact + TILE - 1) / TILE;
     const uint64_t seed = cfg.seed;
@@ -631,7 +638,7 @@ size_t ddpm_sampler::sample(const gr_complex* in,
             L.idx[b] = i;
             L.ls[b] = chain[size_t(kstar[i])];
             L.len[b] = chain_len[size_t(kstar[i])];
-            L.key[b] = rng::sample_key(seed, first_index + uint64_t(i));
+            L.key[b] = needs_key ? rng::sample_key(seed, first_index + uint64_t(i)) : 0;
             L.xr[b] = in[i].real();
             L.xi[b] = in[i].imag();
             start_state(p, M, top_up, noise_var ? double(noise_var[i]) : double(cfg_nv), L.key[b],

@@ -14,18 +14,21 @@ What is matched (docs/kernel.md, "Fast receiver"): the denoiser's default is one
 the SNR-matched step k* (Tweedie's posterior mean) x0_hat = (x - sqrt(1 - abar_k) eps(x, k)) / sqrt(abar_k),
 with x = sqrt(abar_k) (s + n) and n ~ CN(0, nv), k = start_step(abar, nv). The training inputs are exactly
 those: a pool of ``pool`` inputs for every step t (evaluated by the teacher once; minibatches are drawn from
-it), the observation's noise variance per real dimension drawn log-uniformly inside the range of noise levels that the start-step rule maps to t (the whole schedule; the
-first and last cells are extended to 40 dB and -15 dB Es/N0 relative to the data power), s from the
-teacher's data. A student error d_eps moves x0_hat by sqrt(L_t) d_eps (L_t = (1 - abar_t)/abar_t), and the
-MSE that matters is relative to the teacher's own posterior-mean MSE at that step, mse_t (measured up front
-on the same inputs), so the loss is
+it), the observation's noise variance per real dimension drawn log-uniformly inside the range of noise
+levels that the start-step rule maps to t (the whole schedule; the first and last cells are extended to
+40 dB and -15 dB Es/N0 relative to the data power), s from the teacher's data. A student error d_eps moves
+x0_hat by sqrt(L_t) d_eps (L_t = (1 - abar_t)/abar_t), and the MSE that matters is relative to the teacher's
+own posterior-mean MSE at that step, mse_t (measured on the pool), so the loss is
 
     sum_t w_t E|eps_student - eps_teacher|^2,  w_t = L_t / mse_t  (normalised to mean 1)
 
-i.e. the student's extra posterior-mean error relative to the teacher's error, equally at every step.
+i.e. the student's extra posterior-mean error relative to the teacher's error, equally at every step. The
+student starts from the teacher pruned to ``hidden`` units per layer (``prune_init``), which carries the
+teacher's sharp low-noise features that a random start hardly learns; then Adam with the trainer's recipe.
 ``DistillResult.rel_gap`` reports that ratio per step at the end (float64 [T]); 10 log10(1 + r) is the
-predicted MSE gap in dB when the teacher is close to the MMSE estimator (its error is then orthogonal to
-any function of the observation, so the cross term vanishes).
+predicted MSE gap in dB where the teacher is close to the MMSE estimator (its error is then orthogonal to
+any function of the observation, so the cross term vanishes); where it is not (16-QAM above ~15 dB Es/N0)
+the measured gap differs from the prediction (docs/kernel.md, "Fast receiver").
 """
 import copy
 import math
@@ -39,8 +42,8 @@ import numpy as np
 from gnuradio.ddpm.modelfile import schedule as sched
 from gnuradio.ddpm.modelfile.reader import load_model
 
-__all__ = ["DistillConfig", "DistillResult", "DistillError", "noise_cells", "distill", "distill_and_export",
-           "SNR_RANGE_DB"]
+__all__ = ["DistillConfig", "DistillResult", "DistillError", "noise_cells", "prune_init", "distill",
+           "distill_and_export", "teacher_path", "run", "SNR_RANGE_DB"]
 
 #: Es/N0 range (dB, relative to the data power) that the first and last steps' cells are extended to
 SNR_RANGE_DB = (-15.0, 40.0)
