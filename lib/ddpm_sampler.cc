@@ -531,10 +531,11 @@ size_t ddpm_sampler::sample(const gr_complex* in,
         throw std::invalid_argument("ddpm_sampler::sample: batch too large (more than 2^32 - 1 samples)");
     const bool top_up = plan_top_up(cfg);
 
-    // 1. start step per sample; non-finite inputs -> 0 and excluded
+    // 1. start step per sample; non-finite inputs -> 0 and excluded; a noise level outside the
+    //    schedule's range -> the linear MMSE estimate (step_plan.h), also excluded from the chains
     std::vector<int32_t> kstar(n);
     std::vector<uint32_t> count_k(size_t(T), 0);
-    size_t nonfinite = 0;
+    size_t nonfinite = 0, nlinear = 0;
     for (size_t i = 0; i < n; i++) {
         const float yr = in[i].real(), yi = in[i].imag();
         if (!std::isfinite(yr) || !std::isfinite(yi)) {
@@ -542,8 +543,15 @@ size_t ddpm_sampler::sample(const gr_complex* in,
             nonfinite++;
             continue;
         }
-        const int k =
-            plan_start_step(M, cfg, noise_var ? double(noise_var[i]) : double(cfg.noise_var));
+        const double nv_i = noise_var ? double(noise_var[i]) : double(cfg.noise_var);
+        if (plan_linear_fallback(M, cfg, nv_i)) {
+            const double g = linear_mmse_gain(nv_i);
+            kstar[i] = -2;
+            nlinear++;
+            out[i] = gr_complex(float(g * double(yr)), float(g * double(yi)));
+            continue;
+        }
+        const int k = plan_start_step(M, cfg, nv_i);
         kstar[i] = k;
         count_k[size_t(k)]++;
     }
@@ -553,7 +561,7 @@ size_t ddpm_sampler::sample(const gr_complex* in,
         start[size_t(k)] = size_t(pos);
         pos += int(count_k[size_t(k)]);
     }
-    const size_t nact = n - nonfinite;
+    const size_t nact = n - nonfinite - nlinear;
     std::vector<uint32_t> order(nact);
     {
         std::vector<size_t> fill(start.begin(), start.end());
@@ -562,7 +570,7 @@ size_t ddpm_sampler::sample(const gr_complex* in,
                 order[fill[size_t(kstar[i])]++] = uint32_t(i);
     }
     for (size_t i = 0; i < n; i++)
-        if (kstar[i] < 0)
+        if (kstar[i] == -1)
             out[i] = gr_complex(0.0f, 0.0f);
 
     // 3. the chain of every start step in use (step_plan.cc). A DDPM chain from k is the tail of the

@@ -9,13 +9,18 @@ output does not depend on ``threads`` (docs/sampling.md, ``ddpm-rng-v1``).
 Receivers compared in every constellation experiment (column ``method``):
 
 - ``raw``: the equalised observation y~ = y / (sqrt(p) g) itself (SER/BER: nearest point).
-- ``ddpm_paper``: the C++ kernel, sampler "paper" (x_{T-1} = y~, full 100-step chain).
+- ``ddpm_paper``: the C++ kernel, sampler "paper" (x_{T-1} = y~, full 100-step chain), on the paper-schedule
+  model ``<name>_paper`` (sigmoid schedule, T = 100; :func:`paper_model`).
 - ``ddpm_matched``: the kernel, sampler "matched" (SNR-matched start k*, DDPM chain, stochastic).
 - ``ddpm_ddim``: the kernel, sampler "ddim", ``ddim_steps`` steps, eta = 0 (deterministic).
+- ``ddpm_default``: the denoiser block's default, sampler "ddim" with ONE step, eta = 0: Tweedie's formula, the
+  network's posterior mean E[s | y~] (docs/sampling.md).
 - ``dnn``: the numpy DNN receiver baseline (``train_dnn_receiver``), trained for this very point (same
   constellation, SNR, impairments and noise law; its MSE uses the soft estimate, SER/BER its hard decision).
 - ``mmse_ml``: the exact optimum for the known constellation and noise law: MSE of the posterior mean
   (``estimators.mmse_estimate``), SER/BER of the ML decision (``estimators.ml_decision``).
+- ``mmse_exact`` (``mse``/``ber`` experiments, no fading): the same optimum's MSE by numerical integration
+  (``estimators.mmse_exact``), which resolves it where a Monte-Carlo mean sees no error at all (high SNR).
 DDPM outputs are mapped to the nearest constellation point for SER/BER.
 
 Shapes and dtypes: symbols and observations are complex128 [N]; per-sample noise variances float64 [N];
@@ -33,14 +38,14 @@ from gnuradio.ddpm.core import metrics
 from gnuradio.ddpm.ddpm_python import ddpm_sampler
 from gnuradio.ddpm.modelfile.lookup import find_model
 
-__all__ = ["RECEIVERS", "sampler_for", "point_rng", "score",
+__all__ = ["RECEIVERS", "paper_model", "sampler_for", "point_rng", "score",
            "run_link", "run_kappa", "run_mimo", "run_swissroll", "run_shaping", "swissroll_snapshots"]
 
 #: receiver names, in plotting order
-RECEIVERS = ("raw", "ddpm_paper", "ddpm_matched", "ddpm_ddim", "dnn", "mmse_ml")
+RECEIVERS = ("raw", "ddpm_paper", "ddpm_matched", "ddpm_ddim", "ddpm_default", "dnn", "mmse_ml")
 LABELS = {"raw": "raw received", "ddpm_paper": "DDPM paper chain", "ddpm_matched": "DDPM SNR-matched",
-          "ddpm_ddim": "DDPM DDIM", "dnn": "DNN receiver", "mmse_ml": "exact MMSE / ML",
-          "mmse": "MMSE (empirical prior)"}
+          "ddpm_ddim": "DDPM DDIM", "ddpm_default": "DDPM block default (posterior mean)", "dnn": "DNN receiver",
+          "mmse_ml": "exact MMSE / ML", "mmse_exact": "exact MMSE (integrated)", "mmse": "MMSE (empirical prior)"}
 
 _SAMPLERS = {}
 
@@ -57,6 +62,13 @@ def sampler_for(model, threads=1):
     if key not in _SAMPLERS:
         _SAMPLERS[key] = ddpm_sampler(find_model(model), int(threads))
     return _SAMPLERS[key]
+
+
+def paper_model(model):
+    """The model the ``ddpm_paper`` rows run: ``<model>_paper``, the shipped copy trained on the receiver paper's
+    sigmoid schedule (T = 100), whose chain from x_{T-1} = y~ is the paper's Algorithm 2. The shipped ``<model>``
+    itself is trained on the log-SNR schedule, on which that chain would start at -30 dB. str -> str."""
+    return f"{model}_paper"
 
 
 def point_rng(seed, stream):
@@ -90,12 +102,13 @@ def score(est, ref, dec=None, tx=None, points=None):
 def _ddpm_outputs(model, ytil, nv, seed, threads, ddim_steps):
     """Run the three kernel samplers on y~ (complex [N]) with noise variance nv (float or float [N]).
     Returns dict name -> complex128 [N]."""
-    smp = sampler_for(model, threads)
     y32 = np.ascontiguousarray(ytil, dtype=np.complex64)
     v = float(nv) if np.ndim(nv) == 0 else np.ascontiguousarray(np.minimum(nv, 3e38), dtype=np.float32)
     out = {}
     for name, kw in (("ddpm_paper", dict(sampler="paper")), ("ddpm_matched", dict(sampler="matched")),
-                     ("ddpm_ddim", dict(sampler="ddim", steps=int(ddim_steps), eta=0.0))):
+                     ("ddpm_ddim", dict(sampler="ddim", steps=int(ddim_steps), eta=0.0)),
+                     ("ddpm_default", dict(sampler="ddim", steps=1, eta=0.0))):
+        smp = sampler_for(paper_model(model) if name == "ddpm_paper" else model, threads)
         out[name] = np.asarray(smp.sample(y32, v, seed=int(seed), first_index=0, **kw), dtype=np.complex128)
     return out
 
@@ -163,6 +176,9 @@ def run_link(point, seed, threads=1):
     rows = _receiver_rows(base, channel=channel, points=points, n=point["n"], seed=seed, threads=threads,
                           model=f"qam{m}", ddim_steps=point["ddim_steps"], dnn_train=point["dnn_train"],
                           dnn_epochs=point["dnn_epochs"], noise=noise)
+    mm = estimators.mmse_exact(points, nv, noise=noise)
+    rows.append({**base, "method": "mmse_exact", "mse": mm, "mse_db": 10.0 * math.log10(max(mm, 1e-300)),
+                 "nmse_db": 10.0 * math.log10(max(mm, 1e-300)), "n": 0, "seed": int(seed)})
     if noise == "gaussian":
         rows.append({**base, "method": "closed_form", "ser": estimators.ser_qam_awgn(m, snr),
                      "ber": estimators.ber_qam_awgn_approx(m, snr), "n": 0, "seed": int(seed)})
@@ -271,14 +287,14 @@ def swissroll_snapshots(snrs, bits, full_scale, n, seed, every=10):
     units, x_t), out complex [n] (final), kernel complex [n] (the C++ kernel's output for the same input/seed).
     """
     from gnuradio.ddpm.modelfile import reference
-    path = find_model("swissroll")
+    path = find_model(paper_model("swissroll"))                # the paper's chain on the paper's schedule
     res = []
     for i, snr in enumerate(snrs):
         x = _swissroll_data(n, point_rng(seed, 10 + i))
         xq, y, nv = _swissroll_channel(x, bits, full_scale, snr, _subseed(seed, 20 + i))
         out, tr = reference.sample(path, y, nv, sampler="paper", seed=int(seed), return_trajectory=True,
                                    trajectory_every=int(every))
-        ker = np.asarray(sampler_for("swissroll", 0).sample(y.astype(np.complex64), float(nv), sampler="paper",
+        ker = np.asarray(sampler_for(paper_model("swissroll"), 0).sample(y.astype(np.complex64), float(nv), sampler="paper",
                                                              seed=int(seed)), dtype=np.complex128)
         res.append({"snr_db": float(snr), "x": x, "xq": xq, "y": y, "t": tr["t"], "traj": tr["x"], "out": out,
                     "kernel": ker})
