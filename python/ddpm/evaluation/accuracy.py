@@ -54,6 +54,12 @@ def fading_mmse_exact(points, snr_db, nodes=400):
     return float(np.sum((f[1:] + f[:-1]) / 2.0 * np.diff(u)))
 
 
+def _snr_key(snr_db):
+    """Generator key of one point: its SNR in milli-dB (offset to be >= 0), so a point draws the same symbols and
+    noise whatever other SNRs are in the list. float -> int."""
+    return int(round((float(snr_db) + 1000.0) * 1000.0))
+
+
 def _db(x):
     return 10.0 * math.log10(x) if x > 0 else float("-inf")
 
@@ -79,8 +85,8 @@ def measure(model="qam16", awgn_snrs=(), fading_snrs=(), n=20000, coherence=10, 
     pts = np.asarray(info.constellation, dtype=np.complex128) / ps          # physical units (unit power)
     smp = ddpm.ddpm_sampler(path, int(threads))
     rows = []
-    for i, snr in enumerate(awgn_snrs):
-        rng = np.random.default_rng([int(seed), 0, i])
+    for snr in awgn_snrs:
+        rng = np.random.default_rng([int(seed), 0, _snr_key(snr)])
         s = pts[rng.integers(0, pts.shape[0], int(n))]
         nv = 10.0 ** (-float(snr) / 10.0)
         y = s + math.sqrt(nv / 2.0) * (rng.standard_normal(s.shape[0]) + 1j * rng.standard_normal(s.shape[0]))
@@ -89,8 +95,8 @@ def measure(model="qam16", awgn_snrs=(), fading_snrs=(), n=20000, coherence=10, 
         mm = estimators.mmse_exact(pts, nv)
         rows.append({"channel": "awgn", "snr_db": float(snr), "mse_db": _db(float(np.mean(err))),
                      "ci_db": _ci_db(err), "mmse_db": _db(mm), "gap_db": _db(float(np.mean(err))) - _db(mm)})
-    for i, snr in enumerate(fading_snrs):
-        rng = np.random.default_rng([int(seed), 1, i])
+    for snr in fading_snrs:
+        rng = np.random.default_rng([int(seed), 1, _snr_key(snr)])
         s = pts[rng.integers(0, pts.shape[0], int(n))]
         nb = -(-int(n) // int(coherence))
         h = np.repeat((rng.standard_normal(nb) + 1j * rng.standard_normal(nb)) / math.sqrt(2.0), coherence)[:n]

@@ -9,8 +9,7 @@ output does not depend on ``threads`` (docs/sampling.md, ``ddpm-rng-v1``).
 Receivers compared in every constellation experiment (column ``method``):
 
 - ``raw``: the equalised observation y~ = y / (sqrt(p) g) itself (SER/BER: nearest point).
-- ``ddpm_paper``: the C++ kernel, sampler "paper" (x_{T-1} = y~, full 100-step chain), on the paper-schedule
-  model ``<name>_paper`` (sigmoid schedule, T = 100; :func:`paper_model`).
+- ``ddpm_paper``: the C++ kernel, sampler "paper" (x_{T-1} = y~, full 100-step chain).
 - ``ddpm_matched``: the kernel, sampler "matched" (SNR-matched start k*, DDPM chain, stochastic).
 - ``ddpm_ddim``: the kernel, sampler "ddim", ``ddim_steps`` steps, eta = 0 (deterministic).
 - ``ddpm_default``: the denoiser block's default, sampler "ddim" with ONE step, eta = 0: Tweedie's formula, the
@@ -38,7 +37,7 @@ from gnuradio.ddpm.core import metrics
 from gnuradio.ddpm.ddpm_python import ddpm_sampler
 from gnuradio.ddpm.modelfile.lookup import find_model
 
-__all__ = ["RECEIVERS", "paper_model", "sampler_for", "point_rng", "score",
+__all__ = ["RECEIVERS", "sampler_for", "point_rng", "score",
            "run_link", "run_kappa", "run_mimo", "run_swissroll", "run_shaping", "swissroll_snapshots"]
 
 #: receiver names, in plotting order
@@ -62,13 +61,6 @@ def sampler_for(model, threads=1):
     if key not in _SAMPLERS:
         _SAMPLERS[key] = ddpm_sampler(find_model(model), int(threads))
     return _SAMPLERS[key]
-
-
-def paper_model(model):
-    """The model the ``ddpm_paper`` rows run: ``<model>_paper``, the shipped copy trained on the receiver paper's
-    sigmoid schedule (T = 100), whose chain from x_{T-1} = y~ is the paper's Algorithm 2. The shipped ``<model>``
-    itself is trained on the log-SNR schedule, on which that chain would start at -30 dB. str -> str."""
-    return f"{model}_paper"
 
 
 def point_rng(seed, stream):
@@ -108,7 +100,7 @@ def _ddpm_outputs(model, ytil, nv, seed, threads, ddim_steps):
     for name, kw in (("ddpm_paper", dict(sampler="paper")), ("ddpm_matched", dict(sampler="matched")),
                      ("ddpm_ddim", dict(sampler="ddim", steps=int(ddim_steps), eta=0.0)),
                      ("ddpm_default", dict(sampler="ddim", steps=1, eta=0.0))):
-        smp = sampler_for(paper_model(model) if name == "ddpm_paper" else model, threads)
+        smp = sampler_for(model, threads)
         out[name] = np.asarray(smp.sample(y32, v, seed=int(seed), first_index=0, **kw), dtype=np.complex128)
     return out
 
@@ -287,14 +279,14 @@ def swissroll_snapshots(snrs, bits, full_scale, n, seed, every=10):
     units, x_t), out complex [n] (final), kernel complex [n] (the C++ kernel's output for the same input/seed).
     """
     from gnuradio.ddpm.modelfile import reference
-    path = find_model(paper_model("swissroll"))                # the paper's chain on the paper's schedule
+    path = find_model("swissroll")
     res = []
     for i, snr in enumerate(snrs):
         x = _swissroll_data(n, point_rng(seed, 10 + i))
         xq, y, nv = _swissroll_channel(x, bits, full_scale, snr, _subseed(seed, 20 + i))
         out, tr = reference.sample(path, y, nv, sampler="paper", seed=int(seed), return_trajectory=True,
                                    trajectory_every=int(every))
-        ker = np.asarray(sampler_for(paper_model("swissroll"), 0).sample(y.astype(np.complex64), float(nv), sampler="paper",
+        ker = np.asarray(sampler_for("swissroll", 0).sample(y.astype(np.complex64), float(nv), sampler="paper",
                                                              seed=int(seed)), dtype=np.complex128)
         res.append({"snr_db": float(snr), "x": x, "xq": xq, "y": y, "t": tr["t"], "traj": tr["x"], "out": out,
                     "kernel": ker})

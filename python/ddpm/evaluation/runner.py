@@ -49,11 +49,6 @@ def _dnn_default_budget():
 
 
 _DNN_FULL = _dnn_default_budget()
-
-
-def _with_paper(*names):
-    """The models an experiment runs: each receiver model and its paper-schedule twin (ddpm_paper rows)."""
-    return tuple(names) + tuple(ex.paper_model(n) for n in names)
 _LINK_FULL = dict(n=4000, quant_bits=8, full_scale=1.5, ddim_steps=10, **_DNN_FULL)
 _LINK_QUICK = dict(n=2000, quant_bits=8, full_scale=1.5, ddim_steps=10, dnn_train=4000, dnn_epochs=4)
 
@@ -111,13 +106,13 @@ EXPERIMENTS = {
                    "common": _LINK_QUICK},
          "full": {"orders": [16, 64, 256], "noises": ["gaussian", "laplacian"], "snrs": _grid(-30, 30, 5),
                   "common": _LINK_FULL}},
-        _link_points, lambda r, p, c: _plots().plot_mse(r, p, c), _with_paper("qam16", "qam64", "qam256")),
+        _link_points, lambda r, p, c: _plots().plot_mse(r, p, c), ("qam16", "qam64", "qam256")),
     "ber": Experiment(
         "ber", "Uncoded BER vs SNR, 16/64-QAM, AWGN and Laplacian noise", ex.run_link,
         {"quick": {"orders": [16], "noises": ["gaussian"], "snrs": [5.0, 10.0], "common": _LINK_QUICK},
          "full": {"orders": [16, 64], "noises": ["gaussian", "laplacian"], "snrs": _grid(-25, 20, 5),
                   "common": dict(_LINK_FULL, n=10000)}},
-        _link_points, lambda r, p, c: _plots().plot_ber(r, p, c), _with_paper("qam16", "qam64")),
+        _link_points, lambda r, p, c: _plots().plot_ber(r, p, c), ("qam16", "qam64")),
     "kappa": Experiment(
         "kappa", "MSE vs receive impairment kappa_r, kappa_t = 0.05, Rayleigh block fading, SNR 20 dB", ex.run_kappa,
         {"quick": {"orders": [16], "kappa_r": [0.0, 0.0225],
@@ -126,7 +121,7 @@ EXPERIMENTS = {
          "full": {"orders": [16, 64], "kappa_r": [round((0.025 * k) ** 2, 8) for k in range(7)],
                   "common": dict(snr_db=20.0, kappa_t=0.05, coherence_len=10, n=8000, ddim_steps=10,
                                  **_DNN_FULL)}},
-        _kappa_points, lambda r, p, c: _plots().plot_kappa(r, p, c), _with_paper("qam16", "qam64")),
+        _kappa_points, lambda r, p, c: _plots().plot_kappa(r, p, c), ("qam16", "qam64")),
     "mimo": Experiment(
         "mimo", "NMSE and cosine similarity vs SNR, 16-QAM, 1 and 4 transmit antennas with/without CSI",
         ex.run_mimo,
@@ -136,7 +131,7 @@ EXPERIMENTS = {
          "full": {"order": 16, "configs": [(1, False), (4, False), (4, True)], "snrs": _grid(-10, 30, 5),
                   "common": dict(kappa_t=0.01, kappa_r=0.01, coherence_len=10, n=5000, ddim_steps=10,
                                  **_DNN_FULL)}},
-        _mimo_points, lambda r, p, c: _plots().plot_mimo(r, p, c), _with_paper("qam16")),
+        _mimo_points, lambda r, p, c: _plots().plot_mimo(r, p, c), ("qam16",)),
     "swissroll": Experiment(
         "swissroll", "Cosine similarity vs quantiser bits on the swiss roll, and the reverse process",
         ex.run_swissroll,
@@ -147,7 +142,7 @@ EXPERIMENTS = {
                   "snapshots": dict(snrs=[0.0, 10.0, 20.0], bits=6, n=1500, every=10),
                   "common": dict(full_scale=1.6, n=4000, ddim_steps=10, **_DNN_FULL,
                                  prototypes=256, dictionary=8192)}},
-        _swissroll_points, lambda r, p, c: _plots().plot_swissroll(r, p, c), _with_paper("swissroll")),
+        _swissroll_points, lambda r, p, c: _plots().plot_swissroll(r, p, c), ("swissroll",)),
     "shaping": Experiment(
         "shaping", "Shaping gap to capacity vs SNR: uniform, DDPM, Maxwell-Boltzmann, Blahut-Arimoto; AWGN, Laplacian, "
         "hardware; net rate after CCDM loss",

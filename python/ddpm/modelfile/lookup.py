@@ -12,8 +12,7 @@ from gnuradio.ddpm.ddpm_python import ModelError, model
 __all__ = ["find_model", "search_dirs", "SHIPPED_NAMES"]
 
 #: the models that ship in models/ (``make models`` retrains them)
-SHIPPED_NAMES = ("qam4", "qam16", "qam64", "qam256", "psk8", "qam16_q4", "swissroll",
-                 "qam16_paper", "qam64_paper", "qam256_paper", "swissroll_paper")   # *_paper: sigmoid schedule
+SHIPPED_NAMES = ("qam4", "qam16", "qam64", "qam256", "psk8", "qam16_q4", "swissroll")
 
 
 def search_dirs():
