@@ -531,15 +531,18 @@ size_t ddpm_sampler::sample(const gr_complex* in,
         throw std::invalid_argument("ddpm_sampler::sample: batch too large (more than 2^32 - 1 samples)");
     const bool top_up = plan_top_up(cfg);
 
-    // 1. start step per sample; non-finite inputs -> 0 and excluded
+    // 1. start step per sample; non-finite inputs -> 0 and excluded; a noise level outside the
+    //    schedule's range -> the linear MMSE estimate (step_plan.h), also excluded from the chains
     std::vector<int32_t> kstar(n);
     std::vector<uint32_t> count_k(size_t(T), 0);
-    size_t nonfinite = 0;
-    // The start step is a function of the noise variance only: a stream usually has long runs of one
-    // value (one SNR per segment between tags), so the last (bit pattern -> k) is reused; the same bits
-    // give the same double and the same k, so this changes no result.
-    const int k_scalar = noise_var ? -1 : plan_start_step(M, cfg, double(cfg.noise_var));
+    size_t nonfinite = 0, nlinear = 0;
+    // The start plan (a step k, or -2 for the linear-MMSE fallback) is a function of the noise variance
+    // only: a stream usually has long runs of one value (one SNR per segment between tags), so the last
+    // (bit pattern -> plan) is reused; the same bits give the same double and the same plan.
+    auto plan_of = [&](double nv) { return plan_linear_fallback(M, cfg, nv) ? -2 : plan_start_step(M, cfg, nv); };
+    const int k_scalar = noise_var ? -1 : plan_of(double(cfg.noise_var));
     uint32_t nv_bits_last = 0;
+    bool have_last = false;
     int k_last = -1;
     for (size_t i = 0; i < n; i++) {
         const float yr = in[i].real(), yi = in[i].imag();
@@ -552,11 +555,20 @@ size_t ddpm_sampler::sample(const gr_complex* in,
         if (noise_var) {
             uint32_t bits;
             std::memcpy(&bits, &noise_var[i], sizeof bits);
-            if (k_last < 0 || bits != nv_bits_last) {
-                k_last = plan_start_step(M, cfg, double(noise_var[i]));
+            if (!have_last || bits != nv_bits_last) {
+                k_last = plan_of(double(noise_var[i]));
                 nv_bits_last = bits;
+                have_last = true;
             }
             k = k_last;
+        }
+        if (k == -2) {
+            const double nv_i = noise_var ? double(noise_var[i]) : double(cfg.noise_var);
+            const double g = linear_mmse_gain(nv_i);
+            kstar[i] = -2;
+            nlinear++;
+            out[i] = gr_complex(float(g * double(yr)), float(g * double(yi)));
+            continue;
         }
         kstar[i] = k;
         count_k[size_t(k)]++;
@@ -567,7 +579,7 @@ size_t ddpm_sampler::sample(const gr_complex* in,
         start[size_t(k)] = size_t(pos);
         pos += int(count_k[size_t(k)]);
     }
-    const size_t nact = n - nonfinite;
+    const size_t nact = n - nonfinite - nlinear;
     std::vector<uint32_t> order(nact);
     {
         std::vector<size_t> fill(start.begin(), start.end());
@@ -576,7 +588,7 @@ size_t ddpm_sampler::sample(const gr_complex* in,
                 order[fill[size_t(kstar[i])]++] = uint32_t(i);
     }
     for (size_t i = 0; i < n; i++)
-        if (kstar[i] < 0)
+        if (kstar[i] == -1)
             out[i] = gr_complex(0.0f, 0.0f);
 
     // 3. the chain of every start step in use (step_plan.cc). A DDPM chain from k is the tail of the

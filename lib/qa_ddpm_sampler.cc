@@ -123,6 +123,10 @@ std::complex<double> sample_ref(const model& m,
     const auto& ab = m.alpha_bar();
     const auto& be = m.betas();
     const uint64_t key = gr::ddpm::rng::sample_key(c.seed, index);
+    // outside the schedule's range (SNR-matched samplers, known noise variance): linear MMSE, no chain
+    if (c.type != sampler_type::PAPER && std::isfinite(nv) && nv >= 0 &&
+        (nv / 2 < m.levels().front() || nv / 2 > m.levels().back()))
+        return y / (1.0 + nv);
     int k = c.type == sampler_type::PAPER ? T - 1 : m.start_step(nv);
     double x0 = y.real(), x1 = y.imag(), z0, z1, e0, e1;
     if (c.type != sampler_type::PAPER) {
@@ -468,6 +472,41 @@ BOOST_AUTO_TEST_CASE(non_finite_inputs)
             moved += std::abs(clean[i] - y[i]) > 1e-3f;
         }
         BOOST_CHECK_GT(moved, n / 2);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(linear_mmse_outside_the_schedule)
+{
+    // a noise level below L_0 or above L_{T-1} gets y / (1 + nv) from the matched and DDIM samplers
+    // (docs/sampling.md); a level inside the range, an unknown one and the paper sampler run the chain
+    auto m = model::load(FIX + "tiny_h8_d2_t10.onnx");
+    const double L0 = m->levels().front(), L1 = m->levels().back();
+    const std::vector<float> nv = { float(2 * L0 * 0.5), float(2 * L1 * 2.0), 0.0f, float(2 * L1 * 1e6),
+                                    float(L0 + L1), std::nanf(""), -1.0f };
+    const std::vector<bool> linear = { true, true, true, true, false, false, false };
+    const size_t n = nv.size();
+    auto y = random_y(n, 31);
+    for (auto type : { sampler_type::MATCHED, sampler_type::DDIM, sampler_type::PAPER }) {
+        sampler_config cfg;
+        cfg.type = type;
+        cfg.steps = 1;
+        cfg.seed = 9;
+        ddpm_sampler s(m, 1);
+        std::vector<gr_complex> out(n);
+        BOOST_CHECK_EQUAL(s.sample(y.data(), nv.data(), out.data(), n, 0, cfg), 0u);
+        for (size_t i = 0; i < n; i++) {
+            const double v = std::isfinite(nv[i]) && nv[i] >= 0 ? double(nv[i]) : 0.0;
+            const std::complex<double> lin = std::complex<double>(y[i]) / (1.0 + v);
+            const bool want = linear[i] && type != sampler_type::PAPER;
+            const double d = std::abs(std::complex<double>(out[i]) - lin);
+            if (want)
+                BOOST_CHECK_MESSAGE(d <= 1e-6 * std::max(1.0, std::abs(lin)),
+                                    "type " << int(type) << " sample " << i << ": " << out[i]
+                                            << " is not the linear MMSE " << lin);
+            else
+                BOOST_CHECK_MESSAGE(d > 1e-4, "type " << int(type) << " sample " << i
+                                                      << ": the chain did not run");
+        }
     }
 }
 

@@ -84,6 +84,17 @@ int plan_start_step(const model& m, const sampler_config& cfg, double noise_var)
     return cfg.type == sampler_type::PAPER ? m.T() - 1 : m.start_step(noise_var);
 }
 
+bool plan_linear_fallback(const model& m, const sampler_config& cfg, double noise_var)
+{
+    if (cfg.type == sampler_type::PAPER || !std::isfinite(noise_var) || noise_var < 0.0)
+        return false;
+    const double sd2 = noise_var / 2.0;
+    const auto& L = m.levels();
+    return sd2 < L.front() || sd2 > L.back();
+}
+
+double linear_mmse_gain(double noise_var) { return 1.0 / (1.0 + noise_var); }
+
 bool plan_top_up(const sampler_config& cfg)
 {
     return cfg.stochastic && cfg.top_up && cfg.type != sampler_type::PAPER;

@@ -42,6 +42,19 @@ DDPM_API void check_sampler_config(const sampler_config& cfg);
 //! the SNR-matched model::start_step(noise_var) for the others.
 DDPM_API int plan_start_step(const model& m, const sampler_config& cfg, double noise_var);
 
+/*!
+ * Whether a sample with complex noise variance \p noise_var (model units) lies outside the schedule's
+ * range and gets the linear MMSE estimate (linear_mmse_gain) instead of a chain: never for PAPER; for
+ * MATCHED and DDIM when noise_var is finite and non-negative and its per-dimension level noise_var/2 is
+ * below the smallest level L_0 or above the largest L_{T-1} (docs/sampling.md). A non-finite or negative
+ * (unknown) noise_var keeps the chain from T-1.
+ */
+DDPM_API bool plan_linear_fallback(const model& m, const sampler_config& cfg, double noise_var);
+
+//! The linear MMSE estimate's gain for zero-mean unit-power data in complex noise of variance
+//! \p noise_var (model units): 1 / (1 + noise_var).
+DDPM_API double linear_mmse_gain(double noise_var);
+
 //! Whether the start is topped up with noise to the start level exactly (cfg.top_up, stochastic,
 //! scaled starts only).
 DDPM_API bool plan_top_up(const sampler_config& cfg);

@@ -126,6 +126,9 @@ public:
      *         affected
      * Throws std::invalid_argument for a bad cfg (DDIM steps < 1, eta not in [0, 1], unknown type),
      * sampler_cancelled when cancel() interrupted it (\p out is then partly written).
+     * Samples whose noise level lies outside the schedule's range (matched and ddim samplers:
+     * noise_var/2 below L_0 or above L_{T-1}) get the linear MMSE estimate y / (1 + noise_var) instead of
+     * a chain (kernel::plan_linear_fallback, docs/sampling.md).
      * Samples with different start steps k* may share a batch (they are grouped by k* internally; the
      * output does not depend on the grouping). \p in and \p out may be the same array.
      */

@@ -12,10 +12,14 @@ Receivers compared in every constellation experiment (column ``method``):
 - ``ddpm_paper``: the C++ kernel, sampler "paper" (x_{T-1} = y~, full 100-step chain).
 - ``ddpm_matched``: the kernel, sampler "matched" (SNR-matched start k*, DDPM chain, stochastic).
 - ``ddpm_ddim``: the kernel, sampler "ddim", ``ddim_steps`` steps, eta = 0 (deterministic).
+- ``ddpm_default``: the denoiser block's default, sampler "ddim" with ONE step, eta = 0: Tweedie's formula, the
+  network's posterior mean E[s | y~] (docs/sampling.md).
 - ``dnn``: the numpy DNN receiver baseline (``train_dnn_receiver``), trained for this very point (same
   constellation, SNR, impairments and noise law; its MSE uses the soft estimate, SER/BER its hard decision).
 - ``mmse_ml``: the exact optimum for the known constellation and noise law: MSE of the posterior mean
   (``estimators.mmse_estimate``), SER/BER of the ML decision (``estimators.ml_decision``).
+- ``mmse_exact`` (``mse``/``ber`` experiments, no fading): the same optimum's MSE by numerical integration
+  (``estimators.mmse_exact``), which resolves it where a Monte-Carlo mean sees no error at all (high SNR).
 DDPM outputs are mapped to the nearest constellation point for SER/BER.
 
 Shapes and dtypes: symbols and observations are complex128 [N]; per-sample noise variances float64 [N];
@@ -37,10 +41,10 @@ __all__ = ["RECEIVERS", "sampler_for", "model_of", "point_rng", "score",
            "run_link", "run_kappa", "run_mimo", "run_swissroll", "run_shaping", "swissroll_snapshots"]
 
 #: receiver names, in plotting order
-RECEIVERS = ("raw", "ddpm_paper", "ddpm_matched", "ddpm_ddim", "dnn", "mmse_ml")
+RECEIVERS = ("raw", "ddpm_paper", "ddpm_matched", "ddpm_ddim", "ddpm_default", "dnn", "mmse_ml")
 LABELS = {"raw": "raw received", "ddpm_paper": "DDPM paper chain", "ddpm_matched": "DDPM SNR-matched",
-          "ddpm_ddim": "DDPM DDIM", "dnn": "DNN receiver", "mmse_ml": "exact MMSE / ML",
-          "mmse": "MMSE (empirical prior)"}
+          "ddpm_ddim": "DDPM DDIM", "ddpm_default": "DDPM block default (posterior mean)", "dnn": "DNN receiver",
+          "mmse_ml": "exact MMSE / ML", "mmse_exact": "exact MMSE (integrated)", "mmse": "MMSE (empirical prior)"}
 
 _SAMPLERS = {}
 
@@ -96,12 +100,13 @@ def score(est, ref, dec=None, tx=None, points=None):
 def _ddpm_outputs(model, ytil, nv, seed, threads, ddim_steps):
     """Run the three kernel samplers on y~ (complex [N]) with noise variance nv (float or float [N]).
     Returns dict name -> complex128 [N]."""
-    smp = sampler_for(model, threads)
     y32 = np.ascontiguousarray(ytil, dtype=np.complex64)
     v = float(nv) if np.ndim(nv) == 0 else np.ascontiguousarray(np.minimum(nv, 3e38), dtype=np.float32)
     out = {}
     for name, kw in (("ddpm_paper", dict(sampler="paper")), ("ddpm_matched", dict(sampler="matched")),
-                     ("ddpm_ddim", dict(sampler="ddim", steps=int(ddim_steps), eta=0.0))):
+                     ("ddpm_ddim", dict(sampler="ddim", steps=int(ddim_steps), eta=0.0)),
+                     ("ddpm_default", dict(sampler="ddim", steps=1, eta=0.0))):
+        smp = sampler_for(model, threads)
         out[name] = np.asarray(smp.sample(y32, v, seed=int(seed), first_index=0, **kw), dtype=np.complex128)
     return out
 
@@ -170,6 +175,9 @@ def run_link(point, seed, threads=1):
                           model=model_of(point, f"qam{m}"), ddim_steps=point["ddim_steps"],
                           dnn_train=point["dnn_train"],
                           dnn_epochs=point["dnn_epochs"], noise=noise)
+    mm = estimators.mmse_exact(points, nv, noise=noise)
+    rows.append({**base, "method": "mmse_exact", "mse": mm, "mse_db": 10.0 * math.log10(max(mm, 1e-300)),
+                 "nmse_db": 10.0 * math.log10(max(mm, 1e-300)), "n": 0, "seed": int(seed)})
     if noise == "gaussian":
         rows.append({**base, "method": "closed_form", "ser": estimators.ser_qam_awgn(m, snr),
                      "ber": estimators.ber_qam_awgn_approx(m, snr), "n": 0, "seed": int(seed)})

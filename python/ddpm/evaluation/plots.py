@@ -16,6 +16,7 @@ __all__ = ["plot_mse", "plot_ber", "plot_kappa", "plot_mimo", "plot_swissroll", 
 
 _STYLE = {"raw": dict(color="0.5", ls=":", marker="x"), "ddpm_paper": dict(color="C0", marker="o"),
           "ddpm_matched": dict(color="C1", marker="s"), "ddpm_ddim": dict(color="C2", marker="^"),
+          "ddpm_default": dict(color="C4", marker="D"), "mmse_exact": dict(color="k", ls="--", marker=None),
           "dnn": dict(color="C3", ls="--", marker="v"), "mmse_ml": dict(color="k", ls="-", marker="."),
           "mmse": dict(color="k", ls="-", marker="."), "closed_form": dict(color="k", ls="--", marker=None),
           "capacity": dict(color="k", ls="-", marker=None), "uniform": dict(color="0.5", ls=":", marker="x"),
@@ -92,11 +93,11 @@ def plot_mse(rows, path, setting=None):
     plt = _plt()
     fig, ax, panels = _constellation_noise_panels(plt, rows)
     for a, c, nz in panels:
-        for m in RECEIVERS:
+        for m in RECEIVERS + ("mmse_exact",):
             xs, ys = _series(rows, "snr_db", "mse_db", constellation=c, noise=nz, method=m)
             if xs.size:
                 a.plot(xs, ys, label=LABELS[m], ms=4, **_STYLE[m])
-        _label(a, f"{c}, {nz} noise", "SNR (dB)", "MSE (dB)", clip=True)
+        _label(a, f"{c}, {nz} noise", "Es/N0 (dB)", "MSE (dB)", clip=True)
     ax[0][0].legend(fontsize=7)
     return _save(fig, path)
 
@@ -113,7 +114,7 @@ def plot_ber(rows, path, setting=None):
                 a.semilogy(xs[ok], ys[ok], label=LABELS.get(m, "closed form (Gray approx.)"), ms=4,
                            **_STYLE[m])
         a.set_title(f"{c}, {nz} noise")
-        a.set_xlabel("SNR (dB)")
+        a.set_xlabel("Es/N0 (dB)")
         a.set_ylabel("BER")
         a.grid(alpha=0.3, which="both")
     ax[0][0].legend(fontsize=7)
@@ -132,7 +133,7 @@ def plot_kappa(rows, path, setting=None):
             if xs.size:
                 a.plot(xs, ys, label=LABELS[m], ms=4, **_STYLE[m])
         r0 = _sel(rows, constellation=c)[0]
-        _label(a, f"{c}, κ_t = {r0.get('kappa_t')}, SNR {r0.get('snr_db'):g} dB, Rayleigh", "κ_r", "MSE (dB)",
+        _label(a, f"{c}, κ_t = {r0.get('kappa_t')}, Es/N0 {r0.get('snr_db'):g} dB, Rayleigh", "κ_r", "MSE (dB)",
                clip=True)
     ax[0][0].legend(fontsize=7)
     return _save(fig, path)
@@ -154,7 +155,7 @@ def plot_mimo(rows, path, setting=None):
                 xs, ys = _series(rows, "snr_db", metric, antennas=na, csi=c, method=m)
                 if xs.size:
                     a.plot(xs, ys, label=LABELS[m], ms=4, **_STYLE[m])
-            _label(a, _cfg_label(na, c), "SNR (dB)", "NMSE (dB)" if metric == "nmse_db" else "cosine similarity",
+            _label(a, _cfg_label(na, c), "Es/N0 (dB)", "NMSE (dB)" if metric == "nmse_db" else "cosine similarity",
                    clip=metric == "nmse_db")
     ax[0][0].legend(fontsize=7)
     return _save(fig, path)
@@ -167,12 +168,12 @@ def plot_swissroll(rows, path, setting=None):
     fig, ax = _grid(plt, 1, len(snrs), w=4.2)
     for j, s in enumerate(snrs):
         a = ax[0][j]
-        for m in ("raw", "ddpm_paper", "ddpm_matched", "ddpm_ddim", "dnn", "mmse"):
+        for m in ("raw", "ddpm_paper", "ddpm_matched", "ddpm_ddim", "ddpm_default", "dnn", "mmse"):
             xs, ys = _series(rows, "quant_bits", "cosine", snr_db=s, method=m)
             if xs.size:
                 a.plot(xs, ys, label=LABELS[m], ms=4, **_STYLE[m])
         a.axhline(0.99, color="0.7", lw=0.8)
-        _label(a, f"swiss roll, SNR {s:g} dB", "quantiser bits", "cosine similarity")
+        _label(a, f"swiss roll, Es/N0 {s:g} dB", "quantiser bits", "cosine similarity")
     ax[0][0].legend(fontsize=7)
     return _save(fig, path)
 
@@ -212,7 +213,7 @@ def plot_shaping(rows, path, setting=None):
             xs, ys = _series(rows, "snr_db", "gap", constellation=c, noise=nz, method=m)
             if xs.size:
                 a.plot(xs, ys, label=_SHAPE_LABELS[m], ms=4, **_STYLE[m])
-        _label(a, f"{c}, {nz}", "SNR (dB)", "log2(1+SNR) - MI (bit/symbol)")
+        _label(a, f"{c}, {nz}", "Es/N0 (dB)", "log2(1+SNR) - MI (bit/symbol)")
     ax[0][0].legend(fontsize=7)
     return _save(fig, path)
 
@@ -220,7 +221,7 @@ def plot_shaping(rows, path, setting=None):
 # ----------------------------------------------------------------------------------------------- tables
 def _table(rows, row_keys, col_key, value, fmt):
     return markdown_table(rows, row_keys, col_key, value, fmt,
-                          floor=-100.0 if value in ("mse_db", "nmse_db") else None)
+                          floor=-250.0 if value in ("mse_db", "nmse_db") else None)   # only an exact 0
 
 
 def tables(name, rows):
@@ -236,7 +237,7 @@ def tables(name, rows):
         for c in _uniq(rows, "constellation"):
             for nz in _uniq(rows, "noise"):
                 rs = _sel(rows, constellation=c, noise=nz)
-                out.append(f"**{c}, {nz} noise, {metric}** (columns: SNR in dB)\n")
+                out.append(f"**{c}, {nz} noise, {metric}** (columns: Es/N0 in dB)\n")
                 out.append(_table(rs, ["method"], "snr_db", metric, fmt) + "\n")
     elif name == "kappa":
         for c in _uniq(rows, "constellation"):
@@ -244,7 +245,7 @@ def tables(name, rows):
             out.append(_table(_sel(rows, constellation=c), ["method"], "kappa_r", "mse_db", "{:.1f}") + "\n")
     elif name == "mimo":
         for metric, fmt in (("nmse_db", "{:.1f}"), ("cosine", "{:.4f}")):
-            out.append(f"**{metric}** (columns: SNR in dB)\n")
+            out.append(f"**{metric}** (columns: Es/N0 in dB)\n")
             out.append(_table(rows, ["antennas", "csi", "method"], "snr_db", metric, fmt) + "\n")
     elif name == "mimo-ce":
         from gnuradio.ddpm.evaluation.mimo_ce import tables as mimo_ce_tables
@@ -257,13 +258,13 @@ def tables(name, rows):
     elif name == "shaping":
         for nz in _uniq(rows, "noise"):
             rs = _sel(rows, noise=nz)
-            out.append(f"**Gap to capacity log2(1+SNR) (bit/symbol), {nz}** (columns: SNR in dB)\n")
+            out.append(f"**Gap to capacity log2(1+SNR) (bit/symbol), {nz}** (columns: Es/N0 in dB)\n")
             out.append(_table(rs, ["constellation", "method"], "snr_db", "gap", "{:.3f}") + "\n")
             nets = sorted(k for k in (rs[0].keys() if rs else []) if k.startswith("net_"))
             nets = sorted({k for r in rs for k in r if k.startswith("net_")}, key=lambda k: int(k[4:]))
             for k in nets:
                 out.append(f"**Net rate after the CCDM loss at n = {k[4:]} (bit/symbol), {nz}** "
-                           "(columns: SNR in dB; uniform needs no matcher)\n")
+                           "(columns: Es/N0 in dB; uniform needs no matcher)\n")
                 out.append(_table([r for r in rs if k in r], ["constellation", "method"], "snr_db", k, "{:.3f}")
                            + "\n")
         ent = [dict(r, method=f"H({r['method']}), {r['noise']}") for r in rows

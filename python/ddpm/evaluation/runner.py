@@ -43,7 +43,17 @@ __all__ = ["EXPERIMENTS", "Experiment", "RunResult", "point_seed", "run_experime
 
 DEFAULT_SEED = 20260601
 
-_LINK_FULL = dict(n=4000, quant_bits=8, full_scale=1.5, ddim_steps=10, dnn_train=10000, dnn_epochs=8)
+def _dnn_default_budget():
+    """The DNN baseline's own default training budget (``dnn.train_dnn_receiver``'s n_train and epochs): the full
+    settings use it, so the baseline is not handicapped by a smaller one. -> dict(dnn_train, dnn_epochs)."""
+    import inspect
+    from gnuradio.ddpm.evaluation.dnn import train_dnn_receiver
+    p = inspect.signature(train_dnn_receiver).parameters
+    return dict(dnn_train=int(p["n_train"].default), dnn_epochs=int(p["epochs"].default))
+
+
+_DNN_FULL = _dnn_default_budget()
+_LINK_FULL = dict(n=4000, quant_bits=8, full_scale=1.5, ddim_steps=10, **_DNN_FULL)
 _LINK_QUICK = dict(n=2000, quant_bits=8, full_scale=1.5, ddim_steps=10, dnn_train=4000, dnn_epochs=4)
 
 
@@ -123,7 +133,7 @@ EXPERIMENTS = {
                                   dnn_train=4000, dnn_epochs=4)},
          "full": {"orders": [16, 64], "kappa_r": [round((0.025 * k) ** 2, 8) for k in range(7)],
                   "common": dict(snr_db=20.0, kappa_t=0.05, coherence_len=10, n=8000, ddim_steps=10,
-                                 dnn_train=10000, dnn_epochs=8)}},
+                                 **_DNN_FULL)}},
         _kappa_points, lambda r, p, c: _plots().plot_kappa(r, p, c), ("qam16", "qam64")),
     "mimo": Experiment(
         "mimo", "NMSE and cosine similarity vs SNR, 16-QAM, 1 and 4 transmit antennas with/without CSI",
@@ -133,7 +143,7 @@ EXPERIMENTS = {
                                   dnn_train=4000, dnn_epochs=4)},
          "full": {"order": 16, "configs": [(1, False), (4, False), (4, True)], "snrs": _grid(-10, 30, 5),
                   "common": dict(kappa_t=0.01, kappa_r=0.01, coherence_len=10, n=5000, ddim_steps=10,
-                                 dnn_train=10000, dnn_epochs=8)}},
+                                 **_DNN_FULL)}},
         _mimo_points, lambda r, p, c: _plots().plot_mimo(r, p, c), ("qam16",)),
     "swissroll": Experiment(
         "swissroll", "Cosine similarity vs quantiser bits on the swiss roll, and the reverse process",
@@ -143,7 +153,7 @@ EXPERIMENTS = {
                                   prototypes=128, dictionary=2000)},
          "full": {"bits": [4, 6, 8], "snrs": [0.0, 10.0, 20.0, 30.0],
                   "snapshots": dict(snrs=[0.0, 10.0, 20.0], bits=6, n=1500, every=10),
-                  "common": dict(full_scale=1.6, n=4000, ddim_steps=10, dnn_train=10000, dnn_epochs=8,
+                  "common": dict(full_scale=1.6, n=4000, ddim_steps=10, **_DNN_FULL,
                                  prototypes=256, dictionary=8192)}},
         _swissroll_points, lambda r, p, c: _plots().plot_swissroll(r, p, c), ("swissroll",)),
     "shaping": Experiment(

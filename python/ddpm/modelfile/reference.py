@@ -8,7 +8,7 @@ eps_theta is evaluated in float32 by ONNX Runtime (or by any callable passed as 
 import numpy as np
 
 from gnuradio.ddpm.modelfile import schedule as sched
-from gnuradio.ddpm.modelfile.schedule import ddim_taus, start_step
+from gnuradio.ddpm.modelfile.schedule import ddim_taus, linear_fallback, start_step
 from gnuradio.ddpm.modelfile.reader import Model, load_model
 from gnuradio.ddpm.modelfile.rng import normal_pairs
 from gnuradio.ddpm.modelfile.samplers import SAMPLERS, check_sampler
@@ -103,11 +103,13 @@ def sample(model, y, noise_var, sampler="matched", steps=10, eta=0.0, seed=0, fi
     ok = np.isfinite(y)
     y0 = np.where(ok, y, 0.0)
 
+    lin = linear_fallback(L, nv) & ok if sampler != "paper" else np.zeros(n, dtype=bool)
     if sampler == "paper":
         k = np.full(n, T - 1, dtype=np.int64)
         x = np.stack([y0.real, y0.imag], axis=1)
     else:
         k = start_step(abar, nv) if n else np.zeros(0, dtype=np.int64)
+        k = np.where(lin, -1, k)                   # no chain for the linear-fallback samples
         yp = np.stack([y0.real, y0.imag], axis=1)
         if top_up and n:
             good_nv = np.isfinite(nv) & (nv >= 0)
@@ -143,6 +145,8 @@ def sample(model, y, noise_var, sampler="matched", steps=10, eta=0.0, seed=0, fi
         on = np.zeros((uk.size, T), dtype=bool)
         aprev = np.ones((uk.size, T), dtype=np.float64)
         for g, kk in enumerate(uk):
+            if kk < 0:                             # linear-fallback samples: no chain
+                continue
             taus = ddim_taus(kk, steps)
             on[g, taus] = True
             aprev[g, taus[:-1]] = abar[taus[1:]]
@@ -163,6 +167,8 @@ def sample(model, y, noise_var, sampler="matched", steps=10, eta=0.0, seed=0, fi
                 snap(t)
 
     out = x[:, 0] + 1j * x[:, 1]
+    if lin.any():                                  # outside the schedule's range: linear MMSE, no chain
+        out[lin] = y0[lin] / (1.0 + nv[lin])
     out[~ok] = 0.0
     if return_trajectory:
         tx = np.array(traj_x) if traj_x else np.zeros((0, n), dtype=np.complex128)

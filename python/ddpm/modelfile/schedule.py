@@ -9,8 +9,8 @@ arithmetic so they work on numpy arrays and torch tensors alike.
 """
 import numpy as np
 
-__all__ = ["SCHEDULES", "make_betas", "sigmoid_betas", "linear_betas", "cosine_betas", "alpha_bar",
-           "noise_level", "q_sample", "x0_from_eps", "eps_from_x0", "start_step", "ddim_taus"]
+__all__ = ["SCHEDULES", "make_betas", "sigmoid_betas", "linear_betas", "cosine_betas", "logsnr_betas",
+           "LOGSNR_RANGE_DB", "step_esn0_db", "alpha_bar", "noise_level", "q_sample", "x0_from_eps", "eps_from_x0", "start_step", "linear_fallback", "ddim_taus"]
 
 
 def sigmoid_betas(T=100, beta_min=1e-5, beta_max=1e-2):
@@ -38,11 +38,43 @@ def cosine_betas(T=100, s=0.008, max_beta=0.999):
     return np.minimum(1.0 - f[1:] / f[:-1], max_beta)
 
 
-SCHEDULES = {"sigmoid": sigmoid_betas, "linear": linear_betas, "cosine": cosine_betas}
+#: default Es/N0 range (dB) of the log-SNR schedule: step T-1 at the first value, step 0 at the second
+LOGSNR_RANGE_DB = (-30.0, 45.0)
+
+
+def logsnr_betas(T=200, snr_min_db=LOGSNR_RANGE_DB[0], snr_max_db=LOGSNR_RANGE_DB[1]):
+    """Noise levels spaced evenly in log-SNR over the receiver's operating range (docs/model-format.md).
+
+    With unit-power complex data (variance 1/2 per real dimension) step t's Es/N0 is
+    abar_t / (2 (1 - abar_t)) = 1 / (2 L_t). This schedule puts those Es/N0 values evenly in dB from
+    ``snr_max_db`` (t = 0) down to ``snr_min_db`` (t = T-1): L_t = 10^(-snr_t/10) / 2, abar_t = 1/(1 + L_t),
+    beta_t = 1 - abar_t/abar_{t-1} (beta_0 = 1 - abar_0). Requires snr_max_db > snr_min_db (T = 1: the
+    single step sits at snr_min_db). Returns float64 [T].
+    """
+    T = int(T)
+    lo, hi = float(snr_min_db), float(snr_max_db)
+    if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+        raise ValueError(f"log-SNR schedule needs finite snr_max_db > snr_min_db, got {hi}, {lo}")
+    snr_db = np.linspace(hi, lo, T, dtype=np.float64) if T > 1 else np.array([lo])
+    level = 0.5 * 10.0 ** (-snr_db / 10.0)
+    abar = 1.0 / (1.0 + level)
+    prev = np.concatenate([[1.0], abar[:-1]])
+    return 1.0 - abar / prev
+
+
+def step_esn0_db(alpha_bar_):
+    """Es/N0 in dB of each step for unit-power complex data: 10 log10(abar / (2 (1 - abar))).
+
+    float64 [T] -> float64 [T] (decreasing with t).
+    """
+    return -10.0 * np.log10(2.0 * noise_level(alpha_bar_))
+
+
+SCHEDULES = {"sigmoid": sigmoid_betas, "linear": linear_betas, "cosine": cosine_betas, "logsnr": logsnr_betas}
 
 
 def make_betas(name="sigmoid", T=100):
-    """Schedule by name ('sigmoid', 'linear', 'cosine') -> float64 [T], every value in (0, 1).
+    """Schedule by name ('sigmoid', 'linear', 'cosine', 'logsnr') -> float64 [T], every value in (0, 1).
 
     Raises ValueError for an unknown name or T < 1.
     """
@@ -112,6 +144,22 @@ def start_step(alpha_bar, noise_var):
     k = np.where(np.abs(L[hi] - s_ok) < np.abs(L[lo] - s_ok), hi, lo)
     k = np.where(bad | (s_ok > L[T - 1]), T - 1, k)
     return k.astype(np.int64)
+
+
+def linear_fallback(levels, noise_var):
+    """Which samples lie outside the schedule's range and get the linear MMSE estimate y / (1 + noise_var)
+    instead of a chain (SNR-matched samplers only; docs/sampling.md): noise_var finite, >= 0 and
+    noise_var/2 < L_0 or > L_{T-1}. The C++ kernel's ``plan_linear_fallback`` is the same rule.
+
+    levels: float64 [T] (``noise_level(alpha_bar)``, increasing); noise_var: scalar or float [N].
+    Returns bool [N] (shape [1] for a scalar).
+    """
+    L = np.asarray(levels, dtype=np.float64)
+    nv = np.atleast_1d(np.asarray(noise_var, dtype=np.float64)).reshape(-1)
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(nv) & (nv >= 0)
+        s = np.where(ok, nv, 0.0) / 2.0
+    return ok & ((s < L[0]) | (s > L[-1]))
 
 
 def ddim_taus(k, steps):
