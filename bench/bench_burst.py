@@ -24,6 +24,7 @@ theory has the measured SER, subtracted from 16) and the Es/N0 of PER 1 % (log-l
 import argparse
 import csv
 import math
+import multiprocessing
 import sys
 import time
 
@@ -169,9 +170,13 @@ def main(argv=None):
     snrs = [round(v, 3) for v in np.arange(a, b + s / 2, s)]
     rows = []
     t0 = time.time()
+    # one fresh process per point: GNU Radio keeps some buffers (System V shared memory, a system-wide
+    # resource) of finished flowgraphs until the process exits
+    ctx = multiprocessing.get_context("fork")
     for prof in args.profiles.split(","):
         for esn0 in snrs:
-            r = run_point(prof, esn0, args.packets, args.chunk, args.receiver, args.seed)
+            with ctx.Pool(1, maxtasksperchild=1) as pool:
+                r = pool.apply(run_point, (prof, esn0, args.packets, args.chunk, args.receiver, args.seed))
             r["receiver"] = args.receiver
             rows.append(r)
             print(f"{prof} {esn0:5.1f} dB  PER {r['per']:.4f} (theory {r['per_theory']:.4f})  SER {r['ser']:.5f} "
