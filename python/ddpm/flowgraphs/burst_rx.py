@@ -26,7 +26,7 @@ class burst_rx(gr.hier_block2):
     (float: Es/N0 estimate of the burst, dB), "snr_eq_db" (float: SNR after the equaliser), "cfo" (float:
     carrier frequency offset in cycles per SAMPLE; x sps = cycles per symbol), "detect_metric" (float, 0 .. 1).
 
-    Chain: root-raised-cosine matched filter (unit energy; fir_filter_ccf) -> burst_sync_cc (detection,
+    Chain: root-raised-cosine matched filter (unit energy; fft_filter_ccf) -> burst_sync_cc (detection,
     timing, CFO, LS channel, MMSE equaliser, header, pilot phase tracking) -> receiver -> burst_decoder.
     receiver "ddpm": denoiser_cc (``model``, ``sampler``, ``steps``, equalize off) fed with the tags "h" = 1
     and "snr_db" = the burst's own post-equaliser SNR, then nearest-point decisions on its output;
@@ -48,7 +48,7 @@ class burst_rx(gr.hier_block2):
             raise ValueError(f"burst_rx: receiver must be one of {RECEIVERS}, got {receiver!r}")
         taps = rrc_taps(sps, rolloff, ntaps)
         points = constellations.by_name(constellation)
-        self.matched = gr_filter.fir_filter_ccf(1, taps.astype(np.float32).tolist())
+        self.matched = gr_filter.fft_filter_ccf(1, taps.astype(np.float32).tolist())
         self.sync = burst_sync_cc(points, int(sps), float(threshold), int(max_payload), (len(taps) - 1) // 2)
         self.decoder = burst_decoder(constellation, keep_symbols=keep_symbols)
         self.denoiser = None
