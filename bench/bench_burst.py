@@ -244,9 +244,11 @@ def main(argv=None):
     ax[1].semilogy(xs, [ser_theory(v) for v in xs], "k--", label="theory (AWGN)")
     for prof in args.profiles.split(","):
         pr = [r for r in rows if r["profile"] == prof]
-        ax[0].semilogy([r["esn0_db"] for r in pr], [max(r["per"], 1e-4) for r in pr], "o-", label=prof)
-        ax[1].semilogy([r["esn0_db"] for r in pr], [max(r["ser"], 1e-6) for r in pr], "o-", label=prof)
-    ax[0].set_ylabel("PER (256-byte payloads)")
+        ax[0].semilogy([r["esn0_db"] for r in pr], [r["per"] if r["per"] > 0 else float("nan") for r in pr], "o-",
+                   label=prof)
+        ax[1].semilogy([r["esn0_db"] for r in pr], [r["ser"] if r["ser"] > 0 else float("nan") for r in pr], "o-",
+                   label=prof)
+    ax[0].set_ylabel("PER (256-byte payloads; 0 not drawn)")
     ax[1].set_ylabel("SER (16-QAM data symbols)")
     for a_ in ax:
         a_.set_xlabel("Es/N0 (dB)")
