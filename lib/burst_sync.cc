@@ -108,13 +108,24 @@ float burst_sync::metric(size_t n) const
     return std::isfinite(m) ? m : 0.0f;
 }
 
-gr_complex burst_sync::sample(const estimate& e, long j) const
+gr_complex burst_sync::sample(const estimate& e, long j, double dt) const
 {
-    const long idx = long(e.n0) + j * d_sps;
-    if (idx < 0 || idx >= long(d_buf.size()))
-        return gr_complex(0.0f, 0.0f);
+    // cubic Lagrange interpolation at n0 + j (sps + drift) + mu + dt (the matched-filter output is oversampled)
+    const double t = double(e.n0) + double(j) * (d_sps + e.drift) + e.mu + dt;
+    const long i1 = long(std::floor(t));
+    const double f = t - double(i1);
+    const double w[4] = { -f * (f - 1.0) * (f - 2.0) / 6.0,
+                          (f + 1.0) * (f - 1.0) * (f - 2.0) / 2.0,
+                          -(f + 1.0) * f * (f - 2.0) / 2.0,
+                          (f + 1.0) * f * (f - 1.0) / 6.0 };
+    cd v(0.0);
+    for (int q = 0; q < 4; q++) {
+        const long idx = i1 - 1 + q;
+        if (idx >= 0 && idx < long(d_buf.size()))
+            v += w[q] * cd(d_buf[idx]);
+    }
     const double ph = -2.0 * PI * e.fsym * double(j);
-    return gr_complex(cd(d_buf[idx]) * cd(std::cos(ph), std::sin(ph)));
+    return gr_complex(v * cd(std::cos(ph), std::sin(ph)));
 }
 
 bool burst_sync::estimate_at(size_t n0, float m, estimate& e) const
@@ -123,9 +134,15 @@ bool burst_sync::estimate_at(size_t n0, float m, estimate& e) const
     e.n0 = n0;
     e.metric = m;
     const auto& pre = burst_format::preamble();
+    // fractional timing: the vertex of the parabola through the metric at n0 - 1, n0, n0 + 1
+    if (n0 >= 1) {
+        const double ml = metric(n0 - 1), mr = metric(n0 + 1), den = ml - 2.0 * double(m) + mr;
+        if (den < 0.0)
+            e.mu = std::min(0.5, std::max(-0.5, 0.5 * (ml - mr) / den));
+    }
     std::vector<cd> y(PRE);
     for (int j = 0; j < PRE; j++)
-        y[j] = cd(d_buf[n0 + size_t(j) * d_sps]);
+        y[j] = cd(sample(e, j)); // fsym = 0 here: not derotated
     // CFO: lag-16 products over symbol pairs that see identical ISI (channel span -3 .. +3 symbols)
     cd r(0.0);
     for (int i = 3; i < 29; i++)
@@ -317,22 +334,59 @@ void burst_sync::decode(burst_result& r) const
         g1.push_back({ s0, s0 + PIL });
     }
     std::vector<gr_complex> sym;
-    equalise(e, 0, int(total), sym);
-    const std::vector<double> ph1 = phase_from_refs(sym, ref, g1);
-    rotate(sym, ph1);
-    std::vector<int> vals(nd);
-    for (size_t i = 0; i < nd; i++) {
-        int v;
-        d_fmt.decide(&sym[d_fmt.data_index(i)], 1, &v);
-        ref[d_fmt.data_index(i)] = d_fmt.points()[v];
+    std::vector<double> ph1;
+    // pass 1 with the drift of ee: equalise, phase from the known groups, decide the data into ref
+    auto pass1 = [&](const estimate& ee) {
+        equalise(ee, 0, int(total), sym);
+        ph1 = phase_from_refs(sym, ref, g1);
+        rotate(sym, ph1);
+        for (size_t i = 0; i < nd; i++) {
+            int v;
+            d_fmt.decide(&sym[d_fmt.data_index(i)], 1, &v);
+            ref[d_fmt.data_index(i)] = d_fmt.points()[v];
+        }
+    };
+    // timing drift (sampling-rate offset) over [PRE, kend): a data-aided timing error -S/C in each half (S, C:
+    // first and second derivative of the samples against the expected ones); the channel's bias cancels in the
+    // difference. Returns the residual drift (samples per symbol) with respect to ee's.
+    auto drift = [&](const estimate& ee, size_t kend) {
+        const gr_complex g = ee.h[CIR_PRE];
+        double tau[2] = { 0.0, 0.0 }, kc[2] = { 0.0, 0.0 };
+        const size_t half = (kend - PRE) / 2;
+        for (int hh = 0; hh < 2; hh++) {
+            const size_t k0 = PRE + hh * half, k1 = hh ? kend : PRE + half;
+            double sd = 0.0, cd2 = 0.0;
+            for (size_t k = k0; k < k1; k++) {
+                const cd rr = cd(g * ref[k]) * cd(std::cos(ph1[k]), std::sin(ph1[k]));
+                const cd ym = cd(sample(ee, long(k), -1.0)), y0 = cd(sample(ee, long(k))),
+                         yp = cd(sample(ee, long(k), 1.0));
+                sd += (std::conj(rr) * (yp - ym)).real() * 0.5;
+                cd2 += (std::conj(rr) * (yp - 2.0 * y0 + ym)).real();
+            }
+            if (!(cd2 < 0.0))
+                return 0.0;
+            tau[hh] = -sd / cd2;
+            kc[hh] = 0.5 * double(k0 + k1 - 1);
+        }
+        return kc[1] > kc[0] ? (tau[1] - tau[0]) / (kc[1] - kc[0]) : 0.0;
+    };
+    auto clamp = [&](double d) { return std::max(-2e-3 * d_sps, std::min(2e-3 * d_sps, d)); };
+    estimate e2 = e;
+    pass1(e2);
+    // long bursts: the drift from the first SHORT symbols first (where pass 1's decisions hold), then again
+    const size_t SHORT = PRE + 1024;
+    if (total > SHORT) {
+        e2.drift = clamp(e2.drift + drift(e2, SHORT));
+        pass1(e2);
     }
+    e2.drift = clamp(e2.drift + drift(e2, total));
     // pass 2: y2[j + c] = y'(j) e^{-j phase(j)}, j = -c .. total + c
     const int c = EQ_CENTRE, L = CIR_TAPS;
     std::vector<gr_complex> y2(total + 2 * c + EQ_TAPS);
     for (size_t q = 0; q < y2.size(); q++) {
         const long j = long(q) - c;
         const double p = ph1[size_t(std::min<long>(std::max<long>(j, 0), long(total) - 1))];
-        y2[q] = sample(e, j) * gr_complex(float(std::cos(p)), float(-std::sin(p)));
+        y2[q] = sample(e2, j) * gr_complex(float(std::cos(p)), float(-std::sin(p)));
     }
     std::vector<cd> g(L * L, cd(0.0)), b(L, cd(0.0));
     const int j0 = L - 1 - CIR_PRE, j1 = int(total) - 1 - CIR_PRE;

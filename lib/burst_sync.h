@@ -85,6 +85,8 @@ private:
     struct estimate {
         size_t n0 = 0;          // buffer position of preamble symbol 0
         double fsym = 0;        // CFO, cycles per symbol
+        double mu = 0;          // fractional timing, samples (-0.5 .. 0.5) after n0
+        double drift = 0;       // timing drift, samples per symbol (sampling-rate offset x sps)
         float metric = 0;
         float snr_db = 0, snr_eq_db = 0;
         double beta = 1;
@@ -95,7 +97,7 @@ private:
     bool try_detect(); // returns false when more samples are needed
     bool estimate_at(size_t n0, float m, estimate& e) const;
     void equalise(const estimate& e, int k0, int k1, std::vector<gr_complex>& out) const;
-    gr_complex sample(const estimate& e, long j) const; // derotated symbol-spaced sample j
+    gr_complex sample(const estimate& e, long j, double dt = 0.0) const; // derotated symbol-spaced sample j (+dt samples)
     // per-symbol phase from references: group g = [first, last) of sym against ref; local linear fit over
     // +-2 groups (weights = group sizes), linear interpolation between the smoothed references
     static std::vector<double> phase_from_refs(const std::vector<gr_complex>& sym,

@@ -309,3 +309,24 @@ BOOST_AUTO_TEST_CASE(t_burst_sync_snr_estimate)
         BOOST_CHECK_SMALL(double(e[mid]) - snr, 0.6);
     }
 }
+
+BOOST_AUTO_TEST_CASE(t_burst_sync_back_to_back_bursts)
+{
+    // burst mode streams bursts with only the filter tail between them: 2 zero symbols here (the RRC tails
+    // of neighbouring bursts overlap), one sample stream
+    burst_format fmt(qam16());
+    sim_link_cfg L;
+    L.esn0_db = 25;
+    L.gap = 2;
+    L.phase = 1.2;
+    L.cfo = -0.005 / SPS;
+    L.seed = 31;
+    sent s;
+    auto rx = simulate(fmt, L, 8, 100, s);
+    // the receiver decides once it holds ~210 symbols after a preamble: a stream goes on after the last burst
+    rx.resize(rx.size() + 300 * SPS, gr_complex(0, 0));
+    burst_sync k(fmt, SPS);
+    const auto r = receive(k, rx, 8);
+    BOOST_REQUIRE_EQUAL(r.size(), size_t(8));
+    BOOST_CHECK_EQUAL(decoded(fmt, r, s), 8);
+}

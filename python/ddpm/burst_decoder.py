@@ -49,7 +49,8 @@ class burst_decoder(gr.sync_block):
 
     Decisions: nearest point of the constellation (``burst_format.decode_payload``) on the input symbols
     (the equalised symbols, or the denoiser's output). keep_symbols: also store, per burst, the decided
-    symbol values in ``decisions`` (list of (seq, int64 [nsym]); for benchmarks; grows without bound).
+    symbol values in ``decisions`` (list of (seq, int64 [nsym])) and the burst's metadata in ``headers`` (list of
+    dicts, every burst whose header passed, CRC or not); for benchmarks: both grow without bound.
     Counters: ``received`` (bursts), ``crc_failures``. Symbols without a burst tag are ignored; a malformed
     tag is skipped with a warning.
     """
@@ -59,6 +60,7 @@ class burst_decoder(gr.sync_block):
         self.fmt = burst_format(constellations.by_name(constellation))
         self.keep_symbols = bool(keep_symbols)
         self.decisions = []
+        self.headers = []
         self.received = 0
         self.crc_failures = 0
         self._cur = None
@@ -84,6 +86,7 @@ class burst_decoder(gr.sync_block):
         self.received += 1
         if self.keep_symbols:
             self.decisions.append((meta["seq"], self.fmt.decide(sym)))
+            self.headers.append(dict(meta))
         payload = self.fmt.decode_payload(sym, meta["len"])
         if payload is None:
             self.crc_failures += 1

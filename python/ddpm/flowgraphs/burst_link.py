@@ -13,6 +13,7 @@ inside a burst, so the noise variance per sample is sps 10^(-esn0_db/10)); ``cfo
 fractional delay in samples (windowed-sinc interpolation folded into the channel taps); ``phase`` the
 carrier phase in radians.
 """
+import gc
 import math
 
 import numpy as np
@@ -54,8 +55,10 @@ def run_burst_link(payloads, receiver="slicer", esn0_db=30.0, cfo=0.0, phase=0.0
                    keep_symbols=False, threads=1, noise=True):
     """Send ``payloads`` (list of bytes, 1 .. 4096 each) through burst_tx -> channel_model -> burst_rx once.
 
-    Returns a dict: "pdus" (list of (meta dict, bytes) in arrival order), "rx" (the burst_rx block, for its
-    counters and decisions), "tx" (the burst_tx block), "samples" (int, samples sent through the channel).
+    Returns plain data (the flowgraph is torn down, its buffers freed): "pdus" (list of (meta dict, bytes) in
+    arrival order), "decisions" and "headers" (burst_decoder's, with keep_symbols), "stats" (dict: detections,
+    header_failures, bursts (burst_sync_cc), received, crc_failures (decoder), sent (framer), denoiser (bool)),
+    "samples" (int, samples sent through the channel).
     """
     tb = gr.top_block()
     tx = burst_tx(constellation, sps, rolloff, mode="continuous", gap=gap)
@@ -77,4 +80,13 @@ def run_burst_link(payloads, receiver="slicer", esn0_db=30.0, cfo=0.0, phase=0.0
         framer._post(pmt.intern("in"), pmt.cons(pmt.make_dict(), pmt.init_u8vector(len(p), list(p))))
     tb.run()
     pdus = [pdu_meta(dbg.get_message(i)) for i in range(dbg.num_messages())]
-    return {"pdus": pdus, "rx": rx, "tx": tx, "samples": n_samples}
+    stats = dict(detections=rx.sync.detections(), header_failures=rx.sync.header_failures(),
+                 bursts=rx.sync.bursts(), received=rx.decoder.received, crc_failures=rx.decoder.crc_failures,
+                 sent=tx.framer.sent, denoiser=rx.denoiser is not None)
+    out = {"pdus": pdus, "decisions": list(rx.decoder.decisions), "headers": list(rx.decoder.headers),
+           "stats": stats, "samples": n_samples}
+    # free the flowgraph's buffers now (shared memory is a system-wide resource)
+    tb.disconnect_all()
+    del tb, tx, rx, dbg, chan, head, framer
+    gc.collect()
+    return out

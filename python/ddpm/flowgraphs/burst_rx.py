@@ -26,26 +26,29 @@ class burst_rx(gr.hier_block2):
     (float: Es/N0 estimate of the burst, dB), "snr_eq_db" (float: SNR after the equaliser), "cfo" (float:
     carrier frequency offset in cycles per SAMPLE; x sps = cycles per symbol), "detect_metric" (float, 0 .. 1).
 
-    Chain: root-raised-cosine matched filter (unit energy; fir_filter_ccf) -> burst_sync_cc (detection,
+    Chain: root-raised-cosine matched filter (unit energy; fft_filter_ccf) -> burst_sync_cc (detection,
     timing, CFO, LS channel, MMSE equaliser, header, pilot phase tracking) -> receiver -> burst_decoder.
     receiver "ddpm": denoiser_cc (``model``, ``sampler``, ``steps``, equalize off) fed with the tags "h" = 1
     and "snr_db" = the burst's own post-equaliser SNR, then nearest-point decisions on its output;
     receiver "slicer": nearest-point decisions on the equalised symbols.
     threshold: detection threshold (0, 1); max_payload: largest payload accepted (bytes).
+    symbols_output: True adds stream output 0, complex64: the symbols the decisions are made on (equalised, or
+    denoised), bursts back to back, with burst_sync_cc's tags (for a constellation display).
     Parts: ``self.sync`` (counters detections(), header_failures(), bursts()), ``self.decoder`` (received,
     crc_failures), ``self.denoiser`` (None for the slicer).
     """
 
     def __init__(self, constellation="qam16", sps=4, rolloff=0.35, model="qam16", receiver="ddpm",
                  threshold=0.2, max_payload=4096, ntaps=None, sampler=2, steps=1, threads=1, seed=0,
-                 keep_symbols=False):
+                 keep_symbols=False, symbols_output=False):
+        nout = 1 if symbols_output else 0
         gr.hier_block2.__init__(self, "ddpm_burst_rx", gr.io_signature(1, 1, gr.sizeof_gr_complex),
-                                gr.io_signature(0, 0, 0))
+                                gr.io_signature(nout, nout, gr.sizeof_gr_complex))
         if receiver not in RECEIVERS:
             raise ValueError(f"burst_rx: receiver must be one of {RECEIVERS}, got {receiver!r}")
         taps = rrc_taps(sps, rolloff, ntaps)
         points = constellations.by_name(constellation)
-        self.matched = gr_filter.fir_filter_ccf(1, taps.astype(np.float32).tolist())
+        self.matched = gr_filter.fft_filter_ccf(1, taps.astype(np.float32).tolist())
         self.sync = burst_sync_cc(points, int(sps), float(threshold), int(max_payload), (len(taps) - 1) // 2)
         self.decoder = burst_decoder(constellation, keep_symbols=keep_symbols)
         self.denoiser = None
@@ -56,5 +59,9 @@ class burst_rx(gr.hier_block2):
             self.denoiser = denoiser_cc(model, int(sampler), int(steps), 0.0, 512, int(threads), int(seed),
                                         20.0, 0, 0)
             self.connect(self, self.matched, self.sync, self.denoiser, self.decoder)
+            last = self.denoiser
         else:
             self.connect(self, self.matched, self.sync, self.decoder)
+            last = self.sync
+        if symbols_output:
+            self.connect(last, self)
