@@ -34,7 +34,7 @@ SETTINGS = {
     "quick": {"splits": ["in_distribution"], "snrs": [0.0, 30.0],
               "common": dict(_COMMON, n=24, latency_slots=2, oracle_channels=4000)},
     "full": {"splits": list(SPLIT_NAMES), "snrs": [float(s) for s in range(-10, 31, 5)],
-             "common": dict(_COMMON, n=300, latency_slots=10)},
+             "common": dict(_COMMON, n=200, latency_slots=10)},
 }
 
 _CACHE = {}

@@ -47,7 +47,7 @@ class MimoTrainConfig:
     hidden: int = 256
     depth: int = 4
     freqs: int = 8
-    steps: int = 8000
+    steps: int = 4000
     sup_steps: int = 3000
     batch: int = 256
     lr: float = 1e-3
