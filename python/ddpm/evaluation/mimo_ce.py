@@ -29,12 +29,12 @@ LABELS = {"ls": "LS (min-norm)", "lmmse": "LMMSE, training covariance", "lmmse_o
           "tweedie": "denoiser, 1 step (Tweedie)", "diffusion": "diffusion posterior sampling"}
 SPLIT_NAMES = tuple(chan.SPLITS)
 
-_COMMON = dict(pilots=16, pilot_seed=0, oracle_channels=20000)
+_COMMON = dict(pilots=16, pilot_seed=0, oracle_channels=10000)
 SETTINGS = {
     "quick": {"splits": ["in_distribution"], "snrs": [0.0, 30.0],
               "common": dict(_COMMON, n=24, latency_slots=2, oracle_channels=4000)},
-    "full": {"splits": list(SPLIT_NAMES), "snrs": [float(s) for s in range(-10, 31, 5)],
-             "common": dict(_COMMON, n=300, latency_slots=10)},
+    "full": {"splits": list(SPLIT_NAMES), "snrs": [float(s) for s in range(-10, 31, 10)],
+             "common": dict(_COMMON, n=150, latency_slots=5, oracle_channels=10000)},
 }
 
 _CACHE = {}

@@ -19,8 +19,8 @@ so every entry of a_r a_t^H has unit modulus and E|H_ij|^2 = 1 (unit average pow
 renormalised per channel).
 
 Exact and seeded: channel i of ``generate(scene, n, seed, start)`` is drawn from its own generator
-``numpy.random.default_rng([seed, start + i])`` with a fixed number of draws, so it is the same channel whatever
-``n`` / ``start`` / batch it is made in. Shapes: channels complex128 [n, Nr, Nt]; row-major flattening
+``numpy.random.default_rng([seed, start + i])`` with a fixed number of draws, and computed inside its aligned
+block of 64 indices, so it is bit-for-bit the same channel whatever ``n`` / ``start`` / batch it is made in. Shapes: channels complex128 [n, Nr, Nt]; row-major flattening
 ``H.reshape(n, Nr*Nt)`` (index r*Nt + t) is the vector form used everywhere in :mod:`gnuradio.ddpm.mimo`.
 """
 import math
@@ -34,6 +34,7 @@ __all__ = ["Array", "Scene", "SCENES", "SPLITS", "ArrayConfig", "DEFAULT_ARRAYS"
 #: most clusters (reflections + scatterers) of any scene, and most rays per cluster: the fixed draw budget
 MAX_CLUSTERS = 10
 MAX_RAYS = 16
+_BLOCK = 64
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,41 @@ def scene_by_name(name):
     return SCENES[name]
 
 
+def _cis(phase):
+    """exp(j phase) from real cos/sin (complex128, same shape)."""
+    out = np.empty(np.shape(phase), dtype=np.complex128)
+    out.real = np.cos(phase)
+    out.imag = np.sin(phase)
+    return out
+
+
+def _cmul(a, b):
+    """a * b for complex arrays (broadcasting) from separate real products and sums. numpy's SIMD complex
+    multiply may fuse them (FMA) depending on the arrays' memory alignment, which would make a channel depend
+    on where its batch happened to be allocated; one rounding per real operation keeps it exact."""
+    ar, ai, br, bi = a.real, a.imag, b.real, b.imag
+    re = ar * br
+    re -= ai * bi
+    im = ar * bi
+    im += ai * br
+    out = np.empty(re.shape, dtype=np.complex128)
+    out.real = re
+    out.imag = im
+    return out
+
+
+def _complex(re, im):
+    out = np.empty(np.broadcast(re, im).shape, dtype=np.complex128)
+    out.real = re
+    out.imag = im
+    return out
+
+
+def _rmul(r, z):
+    """real r times complex z, part by part (broadcasting)."""
+    return _complex(r * z.real, r * z.imag)
+
+
 def steering(arr, u, v, conj=False):
     """UPA response. arr: Array; u, v: float arrays of any shape S (direction cosines in the array frame);
     conj: return the complex conjugate. Returns complex128 [*S, arr.size], entry n*cols + m = exp(j pi (m u + n v))
@@ -159,9 +195,9 @@ def steering(arr, u, v, conj=False):
     sgn = -1.0 if conj else 1.0
     u = np.asarray(u, dtype=np.float64)
     v = np.asarray(v, dtype=np.float64)
-    ec = np.exp(1j * sgn * np.pi * u[..., None] * np.arange(arr.cols))          # [*S, cols]
-    er = np.exp(1j * sgn * np.pi * v[..., None] * np.arange(arr.rows))          # [*S, rows]
-    return (er[..., :, None] * ec[..., None, :]).reshape(u.shape + (arr.size,))
+    ec = _cis(sgn * np.pi * u[..., None] * np.arange(arr.cols))          # [*S, cols]
+    er = _cis(sgn * np.pi * v[..., None] * np.arange(arr.rows))          # [*S, rows]
+    return _cmul(er[..., :, None], ec[..., None, :]).reshape(u.shape + (arr.size,))
 
 
 def _angles(d):
@@ -268,23 +304,28 @@ def _scene_channels(sc, arrays, U, N, rays, return_parts):
     if R == 1:
         ph0 = _NU_HEAD + _NU_CL + MAX_CLUSTERS * MAX_RAYS * 4
         phase = U[:, ph0:ph0 + MAX_CLUSTERS * MAX_RAYS].reshape(B, MAX_CLUSTERS, MAX_RAYS)[:, :C, :1]
-        g = np.sqrt(pw)[:, :, None] * np.exp(2j * np.pi * phase)
+        g = _rmul(np.sqrt(pw)[:, :, None], _cis(2.0 * np.pi * phase))
     else:
-        g = np.sqrt(pw[:, :, None] / (2.0 * R)) * (gn[..., 0] + 1j * gn[..., 1])
-    ga = (g[..., None] * a_r).reshape(B, C * R, arrays.nr)
-    h_nlos = np.matmul(ga.transpose(0, 2, 1), a_tc.reshape(B, C * R, arrays.nt))   # sum_{c,r} g a_r a_t^H
+        amp = np.sqrt(pw[:, :, None] / (2.0 * R))
+        g = _complex(amp * gn[..., 0], amp * gn[..., 1])
+    ga = _cmul(g[..., None], a_r).reshape(B, C * R, arrays.nr)
+    at = a_tc.reshape(B, C * R, arrays.nt)
+    h_nlos = np.zeros((B, arrays.nr, arrays.nt), dtype=np.complex128)
+    for k in range(C * R):           # elementwise accumulation: bit-identical whatever the batch (no BLAS)
+        h_nlos += _cmul(ga[:, k, :, None], at[:, k, None, :])
 
     d = _unit(ue - bs)
     az, el = _angles(d)
     azr0, elr0 = _angles(-d)
     a_t0c = steering(arrays.bs, np.cos(el) * np.sin(az), np.sin(el), conj=True)
     a_r0 = steering(arrays.ue, np.cos(elr0) * np.sin(azr0 - rot), np.sin(elr0))
-    h_los = np.exp(2j * np.pi * U[:, 5])[:, None, None] * a_r0[:, :, None] * a_t0c[:, None, :]
+    h_los = _cmul(_cis(2.0 * np.pi * U[:, 5])[:, None, None], _cmul(a_r0[:, :, None], a_t0c[:, None, :]))
     wl = np.sqrt(k_lin / (k_lin + 1.0))[:, None, None]
     wn = np.sqrt(1.0 / (k_lin + 1.0))[:, None, None]
-    H = wl * h_los + wn * h_nlos
+    lo, nl = _rmul(wl, h_los), _rmul(wn, h_nlos)
+    H = _complex(lo.real + nl.real, lo.imag + nl.imag)
     if return_parts:
-        return H, los, k_lin, wl * h_los, wn * h_nlos
+        return H, los, k_lin, lo, nl
     return H, los, k_lin, None, None
 
 
@@ -302,6 +343,19 @@ def generate(scene, n, seed, start=0, arrays=DEFAULT_ARRAYS, rays=None, return_i
         raise ValueError(f"n, seed and start must be >= 0 (got {n}, {seed}, {start})")
     if rays is not None and not 1 <= int(rays) <= MAX_RAYS:
         raise ValueError(f"rays must be in 1..{MAX_RAYS}, got {rays}")
+    first, last = int(start) // _BLOCK, (int(start) + n + _BLOCK - 1) // _BLOCK
+    if n and (first * _BLOCK != int(start) or last - first > 1 or n != _BLOCK):
+        # exact whatever the call: every channel is computed inside its aligned block of _BLOCK indices, with the
+        # same array shapes and the same neighbours (numpy's vectorised loops may round differently when the
+        # array sizes differ by a few elements)
+        parts = [generate(scene, _BLOCK, seed, b * _BLOCK, arrays, rays, return_info) for b in range(first, last)]
+        lo = int(start) - first * _BLOCK
+        cut = slice(lo, lo + n)
+        if not return_info:
+            return np.concatenate(parts)[cut]
+        info = {k: (None if parts[0][1][k] is None else np.concatenate([p[1][k] for p in parts])[cut])
+                for k in parts[0][1]}
+        return np.concatenate([p[0] for p in parts])[cut], info
     U, N = _draws(seed, start, n)
     if isinstance(scene, Scene):
         names = np.full(n, scene.name, dtype=object)
@@ -320,7 +374,11 @@ def generate(scene, n, seed, start=0, arrays=DEFAULT_ARRAYS, rays=None, return_i
         sel = np.flatnonzero(names == name)
         if sel.size == 0:
             continue
-        h, los, k, hl, hn = _scene_channels(sc, arrays, U[sel], N[sel], rays, return_info)
+        # pad the group to the full block (copies of its first row): the vectorised maths then always runs on
+        # arrays of the same size, whose loops have no size-dependent tail
+        pad = np.concatenate([sel, np.full(n - sel.size, sel[0])]) if sel.size < n else sel
+        h, los, k, hl, hn = (None if v is None else v[:sel.size]
+                             for v in _scene_channels(sc, arrays, U[pad], N[pad], rays, return_info))
         H[sel] = h
         info["los"][sel] = los
         info["k"][sel] = k
