@@ -9,12 +9,12 @@ standard error (delta method) is that of the difference of the two estimators, w
 each MSE alone is noisy (high SNR: this compares the estimates directly).
 
 The issue's target (within 0.1 dB of the teacher) is met by the shipped student up to MET_UP_TO_DB: there the
-upper and lower 3-sigma bounds of the gap must lie within +-0.1 dB. Above it the target is NOT met
-(docs/kernel.md, "Fast receiver": measured +0.3 to +1.8 dB at 15-20 dB): there the teacher's MSE is mostly its
-own approximation error (exact MMSE 5.4e-3, 3.5e-4, 4e-6, 0 at 15, 17.5, 20, 22.5 dB against the teacher's
-5.8e-3, 7.0e-4, 7.8e-5, 1.9e-5), which a 32-unit student reproduces only roughly. There the test holds the
-shipped state as a regression bound: upper 3-sigma bound of the gap <= HIGH_GAP_DB, and the student's MSE
-at least 6 dB below the raw observation's (the noise variance).
+upper and lower 3-sigma bounds of the gap must lie within +-0.1 dB. Above it the target is not met everywhere
+(docs/kernel.md, "Fast receiver": measured about +0.2 dB at 17.5 dB; better than the teacher at 22.5-25 dB):
+there the teacher's MSE is mostly its own approximation error (exact MMSE 3.5e-4, 4e-6, ~0 at 17.5, 20,
+22.5 dB against the teacher's 7.0e-4, 7.8e-5, 1.9e-5), which a 32-unit student reproduces only roughly. There
+the test holds the shipped state as a regression bound: upper 3-sigma bound of the gap <= HIGH_GAP_DB, and
+the student's MSE at least 6 dB below the raw observation's (the noise variance).
 """
 import math
 import os
@@ -36,8 +36,8 @@ SNRS = np.arange(-10.0, 25.01, 2.5)
 N = 40000          # symbols per Es/N0
 Z = 3.0            # sigmas of the confidence bound
 LIMIT_DB = 0.1     # the issue's target
-MET_UP_TO_DB = 12.5
-HIGH_GAP_DB = 2.5  # regression bound above MET_UP_TO_DB (measured there: docs/kernel.md)
+MET_UP_TO_DB = 15.0
+HIGH_GAP_DB = 1.0  # regression bound above MET_UP_TO_DB (measured there: docs/kernel.md)
 
 
 def _posterior_mean(path, y, nv):

@@ -59,7 +59,7 @@ class DistillConfig:
     batch, lr, ema_decay default to ddpm-train's defaults, so the command line and the shipped recipe agree."""
     hidden: int = 32
     depth: int = None
-    steps: int = 10000
+    steps: int = 40000
     batch: int = 2048
     lr: float = 2e-3
     lr_final_ratio: float = 0.01

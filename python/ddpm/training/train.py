@@ -157,7 +157,7 @@ SHIPPED = {
     "qam64": dict(dataset="qam64", steps=8000),
     "qam256": dict(dataset="qam256", steps=8000),
     # distilled from the qam16 file just made (training/distill.py): the fast receiver
-    "qam16_fast": dict(distill="qam16", hidden=32, steps=10000),
+    "qam16_fast": dict(distill="qam16", hidden=32, steps=40000),
 }
 
 
