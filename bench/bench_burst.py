@@ -109,10 +109,10 @@ def run_point(profile, esn0, packets, chunk, receiver, seed):
                 ser_theory=ser_theory(esn0), per_theory=per_theory(esn0))
 
 
-def speed(packets, seed, esn0=20.0, repeats=3):
+def speed(packets, seed, esn0=20.0, repeats=5):
     """burst_rx alone on a recorded stream (burst_tx -> channel_model at esn0 dB, 256-byte payloads back to back
     with the default 32-symbol gaps): input samples per second of tb.run() (start-up included), median of
-    `repeats` runs per receiver, 1 denoiser thread."""
+    `repeats` runs per receiver (DDPM with 1 and 2 denoiser threads)."""
     import statistics
 
     from gnuradio import blocks, channels, gr
@@ -134,12 +134,12 @@ def speed(packets, seed, esn0=20.0, repeats=3):
     tb.run()
     x = np.asarray(snk.data(), np.complex64)
     print(f"recorded {len(x)} samples ({packets} bursts of {PAYLOAD} bytes, Es/N0 {esn0} dB, CFO 1 %)")
-    for rcv in ("slicer", "ddpm"):
+    for rcv, threads in (("slicer", 1), ("ddpm", 1), ("ddpm", 2)):
         rates, got = [], 0
         for _ in range(repeats):
             tb = gr.top_block()
             src = blocks.vector_source_c(x, False)
-            rx = burst_rx(receiver=rcv, threads=1)
+            rx = burst_rx(receiver=rcv, threads=threads)
             dbg = blocks.message_debug()
             tb.connect(src, rx)
             tb.msg_connect(rx, "out", dbg, "store")
@@ -147,8 +147,39 @@ def speed(packets, seed, esn0=20.0, repeats=3):
             tb.run()
             rates.append(len(x) / (time.perf_counter() - t0))
             got = dbg.num_messages()
-        print(f"  {rcv:6s}: {statistics.median(rates) / 1e6:.2f} M samples/s in (median of {repeats}; "
+        print(f"  {rcv:6s} (denoiser threads {threads}): {statistics.median(rates) / 1e6:.2f} M samples/s in "
+              f"(median of {repeats}; "
               f"{got}/{packets} PDUs)")
+    # latency: the same stream throttled at 1 MS/s (in chunks of <= 256 samples); PDU arrival (wall clock) minus the wall time at which the
+    # throttle let the burst's last sample through (start + index / rate)
+    rate = 1e6
+    burst_len = (FMT.burst_symbols(PAYLOAD) - 1) * 4
+    for rcv in ("slicer", "ddpm"):
+        arrivals = []
+
+        class sink(gr.basic_block):
+            def __init__(self):
+                gr.basic_block.__init__(self, "latency_sink", None, None)
+                self.message_port_register_in(pmt.intern("in"))
+                self.set_msg_handler(pmt.intern("in"), self.handle)
+
+            def handle(self, msg):
+                arrivals.append((time.perf_counter(), pmt.to_python(pmt.car(msg))["time"]))
+
+        tb = gr.top_block()
+        src = blocks.vector_source_c(x, False)
+        thr = blocks.throttle(gr.sizeof_gr_complex, rate)
+        thr.set_max_noutput_items(256)  # a radio delivers small chunks; the throttle would release ~16 ms at once
+        rx = burst_rx(receiver=rcv, threads=1)
+        snk = sink()
+        tb.connect(src, thr, rx)
+        tb.msg_connect(rx, "out", snk, "in")
+        t0 = time.perf_counter()
+        tb.run()
+        lat = np.array([t - (t0 + (k + burst_len) / rate) for t, k in arrivals]) * 1e3
+        print(f"  latency {rcv:6s} at 1 MS/s (end of burst -> PDU, {len(lat)} PDUs): median {np.median(lat):.2f} ms, "
+              f"p99 {np.percentile(lat, 99):.2f} ms, max {lat.max():.2f} ms (burst duration "
+              f"{burst_len / rate * 1e3:.2f} ms)")
     return 0
 
 

@@ -484,7 +484,18 @@ bool burst_sync::try_detect()
         uint8_t bits[HDR];
         for (int i = 0; i < HDR; i++)
             bits[i] = sym[PRE + i].real() < 0.0f ? 1 : 0;
-        ok = burst_format::parse_header(bits, e.len, e.seq) && e.len >= 1 && e.len <= d_max_payload;
+        ok = burst_format::parse_header(bits, e.len, e.seq);
+        // one soft retry (Chase): flip the least reliable bit. Only for a clear preamble (m >= 0.5; noise
+        // alone crosses the threshold with m ~ 0.2 .. 0.3), so noise gets no second chance at the CRC-16.
+        if (!ok && best >= 0.5f) {
+            int weakest = 0;
+            for (int i = 1; i < HDR; i++)
+                if (std::abs(sym[PRE + i].real()) < std::abs(sym[PRE + weakest].real()))
+                    weakest = i;
+            bits[weakest] ^= 1;
+            ok = burst_format::parse_header(bits, e.len, e.seq);
+        }
+        ok = ok && e.len >= 1 && e.len <= d_max_payload;
     }
     if (!ok) {
         d_stats.header_failures++;

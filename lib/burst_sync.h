@@ -51,7 +51,8 @@ struct burst_sync_stats {
  * over the next 65 symbols (the preamble's partial peaks), which fixes the timing n0.
  * CFO: arg of the sum of lag-16 products y[i+16] conj(y[i]) over the symbol pairs that see identical ISI
  * (range +-1/32 cycles per symbol). Channel: 6-tap LS fit (taps at symbol offsets -2..3) on the
- * derotated preamble; noise variance from its residual. Equaliser: 21-tap MMSE (centre 10) computed from
+ * derotated preamble; noise variance from its residual. Header: BPSK decisions and CRC-16, with one retry
+ * flipping the least reliable bit when m >= 0.5. Equaliser: 21-tap MMSE (centre 10) computed from
  * the estimate, output divided by its bias beta. Phase: references from the preamble and every pilot
  * block, linearly interpolated.
  */

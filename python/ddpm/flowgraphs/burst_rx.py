@@ -55,8 +55,9 @@ class burst_rx(gr.hier_block2):
         self.message_port_register_hier_out("out")
         self.msg_connect(self.decoder, "out", self, "out")
         if receiver == "ddpm":
-            # equalize 0: the symbols are equalised; the snr_db tags of burst_sync_cc give the noise level
-            self.denoiser = denoiser_cc(model, int(sampler), int(steps), 0.0, 512, int(threads), int(seed),
+            # equalize 0: the symbols are equalised; the snr_db tags of burst_sync_cc give the noise level;
+            # batch 64: the denoiser aligns its work to the batch, and a burst must not wait for the next one
+            self.denoiser = denoiser_cc(model, int(sampler), int(steps), 0.0, 64, int(threads), int(seed),
                                         20.0, 0, 0)
             self.connect(self, self.matched, self.sync, self.denoiser, self.decoder)
             last = self.denoiser

@@ -18,6 +18,7 @@ import pytest
 from gnuradio import blocks, gr
 
 from gnuradio import ddpm
+from gnuradio.ddpm.burst_decoder import burst_decoder
 from gnuradio.ddpm.core import constellations
 from gnuradio.ddpm.flowgraphs.burst_link import run_burst_link
 
@@ -141,3 +142,36 @@ def test_long_payloads_with_sampling_rate_offset():
     res = run_burst_link(sent, esn0_db=26.0, cfo=-0.0025, phase=0.4, sro_ppm=100.0, delay=0.7, seed=5)
     assert sorted(m["seq"] for m, _ in res["pdus"]) == [0, 1, 2]
     assert all(b == sent[m["seq"]] for m, b in res["pdus"])
+
+
+def test_decoder_survives_malformed_tags():
+    """burst tags of the wrong PMT type, with missing keys or negative lengths are skipped with a warning; a good
+    burst behind them still comes out."""
+    fmt = ddpm.burst_format(constellations.qam(16))
+    payload = b"abcdefgh"
+    idx = [fmt.data_index(i) for i in range(fmt.data_symbols(len(payload)))]
+    good = np.asarray(fmt.modulate(payload, 9))[idx]
+
+    def tag(offset, value):
+        t = gr.tag_t()
+        t.offset, t.key, t.value = offset, pmt.intern("burst"), value
+        return t
+
+    meta = pmt.make_dict()
+    for k, v in (("seq", 9), ("len", len(payload)), ("nsym", len(good)), ("time", 0)):
+        meta = pmt.dict_add(meta, pmt.intern(k), pmt.from_long(v))
+    for k in ("snr_db", "snr_eq_db", "cfo", "detect_metric"):
+        meta = pmt.dict_add(meta, pmt.intern(k), pmt.from_double(1.0))
+    bad_len = pmt.dict_add(meta, pmt.intern("len"), pmt.from_long(-3))
+    x = np.concatenate([np.ones(30, np.complex64), good.astype(np.complex64)])
+    tags = [tag(0, pmt.intern("junk")), tag(10, pmt.make_dict()), tag(20, bad_len), tag(30, meta)]
+    src = blocks.vector_source_c(x.tolist(), False, 1, tags)
+    dec = burst_decoder("qam16")
+    dbg = blocks.message_debug()
+    tb = gr.top_block()
+    tb.connect(src, dec)
+    tb.msg_connect(dec, "out", dbg, "store")
+    tb.run()
+    assert dbg.num_messages() == 1
+    assert bytes(pmt.u8vector_elements(pmt.cdr(dbg.get_message(0)))) == payload
+    assert dec.received == 1 and dec.crc_failures == 0
