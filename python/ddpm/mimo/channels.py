@@ -405,3 +405,18 @@ def split_channels(split, part, n, seed, arrays=DEFAULT_ARRAYS, rays=None):
 def with_rays(scene, rays):
     """A copy of a Scene with another ray count (1 = specular)."""
     return replace(scene_by_name(scene) if isinstance(scene, str) else scene, rays=int(rays))
+
+
+def _bench(n=8192, seed=1):
+    """Throughput per scene (CPU time, this process): ``python -m gnuradio.ddpm.mimo.channels``."""
+    import time
+    for scene in list(SCENES) + ["mixed"]:
+        t0 = time.process_time()
+        generate(scene, n, seed)
+        dt = time.process_time() - t0
+        print(f"{scene:9s} {n} channels ({DEFAULT_ARRAYS.ue} UE x {DEFAULT_ARRAYS.bs} BS) in {dt:.2f} s CPU: "
+              f"{n / dt:.0f} channels/s")
+
+
+if __name__ == "__main__":
+    _bench()
