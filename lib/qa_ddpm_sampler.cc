@@ -35,7 +35,8 @@ std::vector<std::string> model_files()
     if (DIR* d = opendir(dir.c_str())) {
         while (dirent* e = readdir(d)) {
             std::string n = e->d_name;
-            if (n.size() > 5 && n.substr(n.size() - 5) == ".onnx")
+            // mimo_*: the MIMO channel denoiser's own architecture (docs/model-format.md), read in Python
+            if (n.size() > 5 && n.substr(n.size() - 5) == ".onnx" && n.rfind("mimo_", 0) != 0)
                 v.push_back(dir + n);
         }
         closedir(d);
