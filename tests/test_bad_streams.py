@@ -134,7 +134,7 @@ def test_denoiser_known_snr(clean, capfd, kind):
 @pytest.mark.parametrize("kind", ("nan", "inf_both", "huge", "float_max"))
 def test_denoiser_estimated_noise(clean, kind):
     """Noise estimated from the data (snr_db = NaN): bad samples are left out of the per-batch estimate."""
-    _, y_clean, _, _ = clean
+    x, y_clean, _, _ = clean
     den0 = _denoiser(float("nan"))
     ref = _run([den0], y_clean)
     yb, idx = _with_bad(y_clean, kind)
@@ -145,10 +145,15 @@ def test_denoiser_estimated_noise(clean, kind):
     assert np.all(np.isfinite(z))
     if kind != "huge":
         assert np.all(z[idx] == 0)
-    # each batch's estimate loses 5 of 1024 samples: the SNR-matched start step (a discrete choice) may move
-    # for a few samples, so ask for (nearly) all clean samples to be unchanged
+    # each batch's estimate loses 5 of 1024 samples: the SNR-matched start step (a discrete choice, one per
+    # batch) may move by one for a whole batch, so ask that most batches are untouched and that the estimate
+    # is as good as without the bad samples (a NaN or huge sample inside the estimate would wreck it)
     same = np.mean(z[mask] == ref[mask])
-    assert same >= 0.99, same
+    assert same >= 0.75, same
+
+    def mse_db(a):
+        return 10 * np.log10(np.mean(np.abs(a - x[mask]) ** 2))
+    assert abs(mse_db(z[mask]) - mse_db(ref[mask])) < 0.1, (mse_db(z[mask]), mse_db(ref[mask]))
 
 
 def test_chain_with_bad_source(capfd):

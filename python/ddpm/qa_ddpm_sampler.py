@@ -34,7 +34,9 @@ def all_models(big):
     files = [big, os.path.join(FIXDIR, "tiny_h8_d2_t10.onnx"), os.path.join(FIXDIR, "tiny_h12_d3_t16_floatdata.onnx")]
     mdir = os.path.join(ROOT, "models")
     if os.path.isdir(mdir):
-        files += sorted(os.path.join(mdir, f) for f in os.listdir(mdir) if f.endswith(".onnx"))
+        # mimo_*: the MIMO channel denoiser's own architecture (docs/model-format.md), not the kernel's
+        files += sorted(os.path.join(mdir, f) for f in os.listdir(mdir)
+                        if f.endswith(".onnx") and not f.startswith("mimo_"))
     return files
 
 

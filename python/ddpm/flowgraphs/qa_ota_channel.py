@@ -138,7 +138,7 @@ def test_same_seed_same_output_other_seed_other_output():
     b, _ = run(x, profile="P5", snr_db=12.0, seed=7)
     c, _ = run(x, profile="P5", snr_db=12.0, seed=8)
     # equal up to float rounding: VOLK's dot products sum in an order that depends on buffer alignment
-    np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-4)
     assert np.max(np.abs(a - c)) > 0.1
 
 
