@@ -109,3 +109,18 @@ def test_shipped_fast_model_is_distilled_after_its_teacher():
         if "distill" in spec:
             assert spec["distill"] in SHIPPED and names.index(spec["distill"]) < names.index(n)
     assert SHIPPED["qam16_fast"]["distill"] == "qam16" and SHIPPED["qam16_fast"]["hidden"] < 128
+
+
+def test_all_shipped_distils_from_the_teacher_just_made(teacher, tmp_path, monkeypatch, capsys):
+    """`ddpm-train --all-shipped` (make models): a recipe with `distill` takes its teacher from --out (where the
+    teacher was just remade), so the student follows a retrained teacher."""
+    import shutil
+    from gnuradio.ddpm.training import train as train_mod
+    shutil.copy(teacher, tmp_path / "teach.onnx")
+    monkeypatch.setattr(train_mod, "SHIPPED", {"teach_fast": dict(distill="teach", hidden=4, steps=2, pool=16,
+                                                                  batch=32)})
+    assert train_mod.main(["--all-shipped", "--out", str(tmp_path), "--quiet"]) == 0
+    s, t = load_model(tmp_path / "teach_fast.onnx"), load_model(tmp_path / "teach.onnx")
+    assert s.metadata["ddpm.distilled_from"] == "teach" and s.hidden == 4
+    assert np.array_equal(s.betas, t.betas) and s.metadata["ddpm.schedule"] == "cosine"
+    assert "teach_fast" in capsys.readouterr().out
