@@ -47,7 +47,8 @@ struct burst_sync_stats {
  * Detection: at every sample n, the correlations c_k of the four 16-symbol preamble segments (symbol-
  * spaced, template [A A A -A]) and the energy E over the 64 symbols give
  * m(n) = |sum_{k<3} conj(c_k) c_{k+1}| / (12 E) (1 for a clean preamble, independent of gain, phase and
- * CFO up to a segment's coherence); the first n with m > threshold starts a search for the maximum of m
+ * CFO up to a segment's coherence); m is evaluated where a cheap lag-16 autocorrelation gate passes (from the
+ * preamble's start to 16 symbols later); the first such n with m > threshold starts a search for the maximum of m
  * over the next 65 symbols (the preamble's partial peaks), which fixes the timing n0.
  * CFO: arg of the sum of lag-16 products y[i+16] conj(y[i]) over the symbol pairs that see identical ISI
  * (range +-1/32 cycles per symbol). Channel: 6-tap LS fit (taps at symbol offsets -2..3) on the
@@ -96,6 +97,7 @@ private:
     };
 
     bool try_detect(); // returns false when more samples are needed
+    bool gate(size_t n) const; // cheap pre-test of position n (lag-16 autocorrelation of segments 0 and 1)
     bool estimate_at(size_t n0, float m, estimate& e) const;
     void equalise(const estimate& e, int k0, int k1, std::vector<gr_complex>& out) const;
     gr_complex sample(const estimate& e, long j, double dt = 0.0) const; // derotated symbol-spaced sample j (+dt samples)
