@@ -177,3 +177,29 @@ def test_grc_yaml_matches_the_blocks():
         params = [p["id"] for p in y["parameters"]]
         args = list(inspect.signature(cls.__init__).parameters)[1:]
         assert set(params) <= set(args) and y.get("asserts") and y.get("documentation")
+
+
+def test_qt_example_starts_and_the_slider_reaches_the_source(tmp_path):
+    import os
+    import subprocess
+    import sys
+    pytest.importorskip("PyQt5")
+    from grc_tools import grcc
+    _model()
+    out = grcc("mimo_ce", tmp_path)
+    code = (
+        "import sys, importlib.util\n"
+        "from PyQt5 import Qt, QtCore\n"
+        f"spec = importlib.util.spec_from_file_location('m', {out!r})\n"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        "app = Qt.QApplication(sys.argv)\n"
+        "tb = m.mimo_ce(); tb.start(); tb.show()\n"
+        "def later():\n"
+        "    tb.set_snr_db(7.0)\n"
+        "    assert tb.source.snr_db() == 7.0 and tb.est_diffusion.snr_db() == 7.0\n"
+        "    tb.stop(); tb.wait(); print('GUI-OK'); app.quit()\n"
+        "QtCore.QTimer.singleShot(1500, later)\n"
+        "app.exec_()\n")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert r.returncode == 0 and "GUI-OK" in r.stdout, r.stdout[-3000:] + r.stderr[-3000:]
