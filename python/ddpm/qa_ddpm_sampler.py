@@ -80,7 +80,10 @@ def test_eps_matches_onnxruntime_every_t(big):
         x = rng.normal(0, 1.5, (t.size, 2)).astype(np.float32)
         want = ort(x, t)
         ref, scale = eps_float64(m, x, t)
-        assert scaled_err(want, ref, scale) < 1e-5  # sanity of the metric: ONNX Runtime vs float64
+        # sanity of the metric: ONNX Runtime (float32) vs float64; its own rounding reached 1.1e-5 on one of the
+        # shipped models, while a wrong weight, step or activation is O(1)
+        err_ort = scaled_err(want, ref, scale)
+        assert err_ort < 5e-5, f"{path}: ONNX Runtime vs float64 {err_ort:.2e}"
         for isa in ISAS:
             s = ddpm.ddpm_sampler(m, threads=2, isa=isa)
             got = s.eps(x, t)
