@@ -323,6 +323,9 @@ def main(argv=None):
                    label=prof)
         ax[1].semilogy([r["esn0_db"] for r in pr], [r["ser"] if r["ser"] > 0 else float("nan") for r in pr], "o-",
                    label=prof)
+    # the theory curves would run far below what the packets sent can resolve
+    ax[0].set_ylim(0.3 / args.packets, 1.5)
+    ax[1].set_ylim(0.3 / (args.packets * ND), 1.0)
     ax[0].set_ylabel("PER (256-byte payloads; 0 not drawn)")
     ax[1].set_ylabel("SER (16-QAM data symbols)")
     for a_ in ax:
