@@ -11,10 +11,13 @@
     python bench/bench_burst.py --packets 200 --snr 12:22:1     # a short run
     python bench/bench_burst.py --profiles P0,P3 --receiver ddpm --packets 100 --csv x.csv --png x.png
 
-16-QAM, sps 4, rolloff 0.35, 256-byte random payloads (seeded), GNU Radio's channels.channel_model:
-  P0 AWGN; P1 CFO +-1 % of the symbol rate (sign alternating per flowgraph run of --chunk packets);
-  P2 P1 + SRO +-100 ppm + a random fractional delay; P3 3-tap [1, 0.3j, 0.1] (symbol-spaced) + 0.5 % CFO.
-Every run draws a random carrier phase. Es/N0 is that of the transmitted symbols.
+16-QAM, sps 4, rolloff 0.35, 256-byte random payloads (seeded), through ddpm.ota_channel with its named profiles
+(gnuradio.ddpm.flowgraphs.ota_channel.PROFILES, the one definition): P0 AWGN; P1 CFO +-1 % of the symbol rate;
+P2 P1 + SRO +-100 ppm + a random fractional delay; P3 3-tap [1, 0.3j, 0.1] + 0.5 % CFO; P4 3-tap [1, 0.45j, 0.25]
++ 0.5 % CFO; P5 P3 + phase noise, IQ imbalance 0.5 dB / 3 deg, cubic nonlinearity; P6 P2 + a 4-bit ADC.
+Every flowgraph run of --chunk packets gets its own channel seed: a random carrier phase, CFO/SRO signs and
+fractional delay. Es/N0 is that of the transmitted symbols (ota_channel's signal_power = 1, burst_tx's power per
+sample inside a burst).
 PER = 1 - (payloads received with correct bytes) / packets sent. SER over the data symbols of the bursts
 whose header was decoded (decisions of burst_rx's decoder against the symbols sent), the header miss
 rate, and the median SNR estimate (snr_db) over those bursts. Theory (AWGN, uncoded, Gray 16-QAM): SER = 1 - (1 - 1.5 Q(sqrt(Es/N0 / 5)))^2, PER = 1 - (1 - SER)^520.
@@ -33,13 +36,8 @@ import numpy as np
 from gnuradio.ddpm.core import constellations
 from gnuradio.ddpm.ddpm_python import burst_format
 from gnuradio.ddpm.flowgraphs.burst_link import run_burst_link
+from gnuradio.ddpm.flowgraphs.ota_channel import profile_params
 
-PROFILES = {
-    "P0": dict(),
-    "P1": dict(cfo=0.0025, alt=True),
-    "P2": dict(cfo=0.0025, alt=True, sro_ppm=100.0, frac=True),
-    "P3": dict(cfo=0.00125, taps=(1.0, 0.3j, 0.1)),
-}
 PAYLOAD = 256
 FMT = burst_format(constellations.by_name("qam16"))
 ND = 520  # data symbols of a 256-byte payload at 4 bits per symbol
@@ -95,18 +93,13 @@ def crossing(x, y, level):
 
 
 def run_point(profile, esn0, packets, chunk, receiver, seed):
-    cfg = PROFILES[profile]
     rng = np.random.default_rng([seed, int(round(esn0 * 100)), int(profile[1:])])
     ok = sent = headers = sym_err = sym_n = 0
     est = []
     for c in range(0, packets, chunk):
         n = min(chunk, packets - c)
         payloads = [rng.integers(0, 256, PAYLOAD).astype(np.uint8).tobytes() for _ in range(n)]
-        sign = -1.0 if (cfg.get("alt") and (c // chunk) % 2) else 1.0
-        res = run_burst_link(payloads, receiver=receiver, esn0_db=esn0, cfo=sign * cfg.get("cfo", 0.0),
-                             phase=float(rng.uniform(-math.pi, math.pi)), taps=cfg.get("taps", (1.0,)),
-                             sro_ppm=sign * cfg.get("sro_ppm", 0.0),
-                             delay=float(rng.uniform(0, 1)) if cfg.get("frac") else 0.0,
+        res = run_burst_link(payloads, receiver=receiver, esn0_db=esn0, profile=profile,
                              seed=int(rng.integers(0, 2 ** 31)), keep_symbols=True)
         sent += n
         ok += sum(1 for m, b in res["pdus"] if m["seq"] < n and b == payloads[m["seq"]])
@@ -197,6 +190,32 @@ def speed(packets, seed, esn0=20.0, repeats=5):
     return 0
 
 
+def symbol_mse(packets, seed, esn0=16.0, profile="P0", chunk=500):
+    """MSE against the transmitted points of the equalised symbols (slicer path) and of the denoised symbols
+    (DDPM path) at esn0 dB: burst_rx's symbols output, both receivers on the same channel realisation and noise
+    (same seeds), all data symbols of the bursts whose header was decoded."""
+    pts = constellations.by_name("qam16")
+    rng = np.random.default_rng([seed, 16])
+    err = {"slicer": [], "ddpm": []}
+    for c in range(0, packets, chunk):
+        n = min(chunk, packets - c)
+        pl = [rng.integers(0, 256, PAYLOAD).astype(np.uint8).tobytes() for _ in range(n)]
+        s = int(rng.integers(0, 2 ** 31))
+        for rcv in err:
+            res = run_burst_link(pl, receiver=rcv, esn0_db=esn0, profile=profile, seed=s, symbols=True)
+            for seq, y in res["symbols"]:
+                if seq < n:
+                    err[rcv].append(np.abs(y - pts[np.asarray(FMT.data_values(pl[seq]))]) ** 2)
+    e = {k: np.concatenate(v) for k, v in err.items()}
+    m = {k: float(v.mean()) for k, v in e.items()}
+    sd = {k: float(v.std() / v.mean() / math.sqrt(v.size)) for k, v in e.items()}
+    print(f"{profile} at {esn0} dB, {e['slicer'].size} / {e['ddpm'].size} data symbols: MSE equalised {m['slicer']:.5f} "
+          f"({10 * math.log10(m['slicer']):.2f} dB; noise variance {10 ** (-esn0 / 10):.5f}), denoised "
+          f"{m['ddpm']:.5f} ({10 * math.log10(m['ddpm']):.2f} dB): {10 * math.log10(m['slicer'] / m['ddpm']):.2f} dB "
+          f"lower (1 sigma {10 / math.log(10) * math.hypot(sd['slicer'], sd['ddpm']):.2f} dB)")
+    return 0
+
+
 def noise_only(n, seed):
     """n samples of complex Gaussian noise (unit variance, GNU Radio's fastnoise source) into burst_rx: how many
     detections, header CRC passes and PDUs (all should be 0 but detections)."""
@@ -220,7 +239,7 @@ def noise_only(n, seed):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--profiles", default="P0,P1,P2,P3")
+    ap.add_argument("--profiles", default="P0,P1,P2,P3,P4,P5,P6")
     ap.add_argument("--snr", default="12:22:1", help="start:stop:step in dB (stop included)")
     ap.add_argument("--packets", type=int, default=200, help="packets per point (acceptance: >= 2000)")
     ap.add_argument("--chunk", type=int, default=500, help="packets per flowgraph run")
@@ -231,7 +250,11 @@ def main(argv=None):
     ap.add_argument("--speed", action="store_true", help="instead: RX throughput on a recorded stream (both receivers)")
     ap.add_argument("--from-csv", action="store_true", help="no simulation: summary and PNG from --csv")
     ap.add_argument("--noise", type=float, default=0, help="instead: N samples of noise alone into burst_rx (slicer)")
+    ap.add_argument("--mse", action="store_true",
+                    help="instead: MSE of the denoised vs the equalised symbols at 16 dB (P0 or the first --profiles)")
     args = ap.parse_args(argv)
+    if args.mse:
+        return symbol_mse(args.packets, args.seed, profile=args.profiles.split(",")[0])
     if args.speed:
         return speed(args.packets, args.seed)
     if args.noise:
@@ -275,8 +298,8 @@ def main(argv=None):
         loss = (16.0 - invert(ser_theory, at16[0]["ser"])) if at16 and at16[0]["ser"] > 0 else None
         p1 = crossing(x, [r["per"] for r in pr], 0.01)
         extra = ""
-        taps = PROFILES[prof].get("taps")
-        if taps and at16 and at16[0]["ser"] > 0:
+        taps = profile_params(prof)["taps"]
+        if len(taps) > 1 and at16 and at16[0]["ser"] > 0:
             le = 16.0 - invert(lambda e: ser_le_bound(e, taps), at16[0]["ser"])
             per_le = invert(lambda e: 1.0 - (1.0 - ser_le_bound(e, taps)) ** ND, 0.01)
             extra = (f"; vs the MMSE-LE bound: SER loss at 16 dB {le:.2f} dB, bound's PER 1 % at {per_le:.2f} dB "
@@ -300,13 +323,16 @@ def main(argv=None):
                    label=prof)
         ax[1].semilogy([r["esn0_db"] for r in pr], [r["ser"] if r["ser"] > 0 else float("nan") for r in pr], "o-",
                    label=prof)
+    # the theory curves would run far below what the packets sent can resolve
+    ax[0].set_ylim(0.3 / args.packets, 1.5)
+    ax[1].set_ylim(0.3 / (args.packets * ND), 1.0)
     ax[0].set_ylabel("PER (256-byte payloads; 0 not drawn)")
     ax[1].set_ylabel("SER (16-QAM data symbols)")
     for a_ in ax:
         a_.set_xlabel("Es/N0 (dB)")
         a_.grid(True, which="both", alpha=0.3)
         a_.legend()
-    fig.suptitle(f"burst_tx -> channel_model -> burst_rx ({args.receiver}), {args.packets} packets per point")
+    fig.suptitle(f"burst_tx -> ota_channel -> burst_rx ({args.receiver}), {args.packets} packets per point")
     fig.tight_layout()
     fig.savefig(args.png, dpi=110)
     print(f"wrote {args.csv} and {args.png}")
