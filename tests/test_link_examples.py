@@ -3,10 +3,8 @@
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""examples/zmq_tx.grc, zmq_rx.grc, usrp_tx.grc, usrp_rx.grc (the burst link of issue 14) compile with grcc:
-against the installed ddpm_burst_tx / ddpm_burst_rx blocks when this build has them, otherwise against stand-in
-block definitions of their documented API (block ids, ports, parameters constellation, sps, rolloff, model,
-receiver), so every other block, parameter and connection is checked either way. Their layout: left to right,
+"""examples/zmq_tx.grc, zmq_rx.grc, usrp_tx.grc, usrp_rx.grc (the burst link of issue 14) compile with grcc
+against the installed blocks. Their layout: left to right,
 no block drawn over another."""
 import os
 import shutil
@@ -15,48 +13,9 @@ import subprocess
 import pytest
 import yaml
 
-from grc_tools import ROOT, burst_blocks_missing
+from grc_tools import ROOT
 
 NAMES = ["zmq_tx", "zmq_rx", "usrp_tx", "usrp_rx"]
-
-STUB_TX = """id: ddpm_burst_tx
-label: DDPM Burst TX (API stand-in for tests)
-category: '[DDPM]'
-flags: [ python ]
-parameters:
-- {id: constellation, label: Constellation, dtype: string, default: qam16}
-- {id: sps, label: Samples/Symbol, dtype: int, default: '4'}
-- {id: rolloff, label: Rolloff, dtype: real, default: '0.35'}
-inputs:
-- {domain: message, id: in}
-outputs:
-- {label: out, domain: stream, dtype: complex}
-templates:
-  imports: from gnuradio import ddpm
-  make: ddpm.burst_tx(constellation=${constellation}, sps=${sps}, rolloff=${rolloff})
-file_format: 1
-"""
-
-STUB_RX = """id: ddpm_burst_rx
-label: DDPM Burst RX (API stand-in for tests)
-category: '[DDPM]'
-flags: [ python ]
-parameters:
-- {id: constellation, label: Constellation, dtype: string, default: qam16}
-- {id: sps, label: Samples/Symbol, dtype: int, default: '4'}
-- {id: rolloff, label: Rolloff, dtype: real, default: '0.35'}
-- {id: model, label: Model, dtype: file_open, default: qam16}
-- {id: receiver, label: Receiver, dtype: string, default: ddpm}
-inputs:
-- {label: in, domain: stream, dtype: complex}
-outputs:
-- {domain: message, id: out}
-templates:
-  imports: from gnuradio import ddpm
-  make: ddpm.burst_rx(constellation=${constellation}, sps=${sps}, rolloff=${rolloff}, model=${model},
-    receiver=${receiver})
-file_format: 1
-"""
 
 
 def example(name):
@@ -69,15 +28,8 @@ def compiled(tmp_path_factory):
     exe = shutil.which("grcc")
     assert exe, "grcc not found on PATH"
     d = tmp_path_factory.mktemp("burst_examples")
-    env = dict(os.environ)
-    if any(burst_blocks_missing(example(n)) for n in NAMES):
-        stubs = d / "stub_blocks"
-        stubs.mkdir()
-        (stubs / "ddpm_burst_tx.block.yml").write_text(STUB_TX)
-        (stubs / "ddpm_burst_rx.block.yml").write_text(STUB_RX)
-        env["GRC_BLOCKS_PATH"] = str(stubs) + os.pathsep + env.get("GRC_BLOCKS_PATH", "")
     r = subprocess.run([exe, "-o", str(d)] + [example(n) for n in NAMES], capture_output=True, text=True,
-                       timeout=240, env=env)
+                       timeout=240)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
     return d
 

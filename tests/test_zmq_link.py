@@ -14,15 +14,10 @@ import subprocess
 import sys
 import time
 
-import pytest
 
-from grc_tools import ROOT, burst_blocks_missing, free_port, grcc  # tests/fixtures (root conftest.py)
+from grc_tools import free_port, grcc  # tests/fixtures (root conftest.py)
 
 TIMEOUT = 90  # s per transmitter process
-
-pytestmark = pytest.mark.skipif(
-    burst_blocks_missing(os.path.join(ROOT, "examples", "zmq_rx.grc")),
-    reason="ddpm_burst_tx/rx not in this build (the burst link of issue 14)")
 
 
 def wait_for(cond, timeout):
