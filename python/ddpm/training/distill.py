@@ -41,6 +41,7 @@ import numpy as np
 
 from gnuradio.ddpm.modelfile import schedule as sched
 from gnuradio.ddpm.modelfile.reader import load_model
+from gnuradio.ddpm.training.optim import cosine_lr, optimiser_step
 
 __all__ = ["DistillConfig", "DistillResult", "DistillError", "noise_cells", "prune_init", "distill",
            "distill_and_export", "teacher_path", "run", "SNR_RANGE_DB"]
@@ -288,21 +289,11 @@ def distill(teacher_path, cfg=None, progress=True, desc=None):
     t0 = time.perf_counter()
     for step in range(cfg.steps):
         # cosine decay from lr to lr * lr_final_ratio (the trainer's recipe, docs/training.md)
-        lr = cfg.lr * (cfg.lr_final_ratio + (1 - cfg.lr_final_ratio) * 0.5 * (1 + math.cos(math.pi * step / cfg.steps)))
-        for g in opt.param_groups:
-            g["lr"] = lr
+        lr = cosine_lr(cfg.lr, cfg.lr_final_ratio, step, cfg.steps)
         idx = torch.from_numpy(rng.integers(0, pt.shape[0], size=cfg.batch))
         xt, tt, target = px[idx], pt[idx], pe[idx]
         loss = (w[tt] * ((net(xt, tt) - target) ** 2).sum(dim=1)).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.clip)
-        opt.step()
-        d = min(cfg.ema_decay, (1.0 + step) / (10.0 + step))
-        with torch.no_grad():
-            for q, p in zip(ema.parameters(), net.parameters()):
-                q.mul_(d).add_(p.detach(), alpha=1.0 - d)
-        lv = float(loss.detach())
+        lv = optimiser_step(opt, net, ema, loss, lr, cfg.clip, step, cfg.ema_decay)
         if not math.isfinite(lv):
             raise FloatingPointError(f"distillation diverged at step {step} (loss {lv})")
         losses[step] = lv

@@ -31,6 +31,7 @@ from gnuradio.ddpm.mimo import channels as chan
 from gnuradio.ddpm.mimo import estimators as est
 from gnuradio.ddpm.mimo.model import ARCH, MimoModel, real_form, save_model, wiener_basis
 from gnuradio.ddpm.mimo.sampler import DiffusionEstimator
+from gnuradio.ddpm.training.optim import cosine_lr, optimiser_step
 
 __all__ = ["MimoTrainConfig", "MimoNet", "train_denoiser", "train_supervised", "choose_sampler", "export", "main"]
 
@@ -178,19 +179,9 @@ def _loop(cfg, net, batch_fn, steps, desc, progress):
     run = ratio = None
     t0 = time.perf_counter()
     for step in range(int(steps)):
-        lr = cfg.lr * (cfg.lr_final_ratio + (1 - cfg.lr_final_ratio) * 0.5 * (1 + math.cos(math.pi * step / steps)))
-        for g in opt.param_groups:
-            g["lr"] = lr
+        lr = cosine_lr(cfg.lr, cfg.lr_final_ratio, step, steps)
         loss, r = batch_fn(step)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-        opt.step()
-        d = min(cfg.ema, (1.0 + step) / (10.0 + step))
-        with torch.no_grad():
-            for pe, p in zip(ema.parameters(), net.parameters()):
-                pe.mul_(d).add_(p.detach(), alpha=1.0 - d)
-        lv = float(loss.detach())
+        lv = optimiser_step(opt, net, ema, loss, lr, 1.0, step, cfg.ema)
         if not math.isfinite(lv):
             raise FloatingPointError(f"{desc}: training diverged at step {step}")
         run = lv if run is None else 0.99 * run + 0.01 * lv

@@ -27,6 +27,7 @@ from gnuradio.ddpm.modelfile import schedule as sched
 from gnuradio.ddpm.training.capture import describe as describe_capture
 from gnuradio.ddpm.training.datasets import DatasetError, make_dataset
 from gnuradio.ddpm.training.distill import DistillError
+from gnuradio.ddpm.training.optim import cosine_lr, optimiser_step
 
 __all__ = ["TrainConfig", "TrainResult", "train", "train_and_export", "SHIPPED", "main"]
 
@@ -94,9 +95,7 @@ def train(dataset, cfg=None, progress=True, desc=None):
                    mininterval=0.5)
     t0 = time.perf_counter()
     for step in range(cfg.steps):
-        lr = cfg.lr * (cfg.lr_final_ratio + (1 - cfg.lr_final_ratio) * 0.5 * (1 + math.cos(math.pi * step / cfg.steps)))
-        for g in opt.param_groups:
-            g["lr"] = lr
+        lr = cosine_lr(cfg.lr, cfg.lr_final_ratio, step, cfg.steps)
         x0 = torch.from_numpy(dataset.sample(2 * half, data_rng))
         th = torch.randint(0, cfg.T, (half,), generator=gen)
         t = torch.cat([th, cfg.T - 1 - th])
@@ -104,15 +103,7 @@ def train(dataset, cfg=None, progress=True, desc=None):
         a = abar[t].unsqueeze(1)
         xt = sched.q_sample(x0, eps, a)
         loss = ((eps - net(xt, t)) ** 2).sum(dim=1).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.clip)
-        opt.step()
-        d = min(cfg.ema_decay, (1.0 + step) / (10.0 + step))
-        with torch.no_grad():
-            for pe, p in zip(ema.parameters(), net.parameters()):
-                pe.mul_(d).add_(p.detach(), alpha=1.0 - d)
-        lv = float(loss.detach())
+        lv = optimiser_step(opt, net, ema, loss, lr, cfg.clip, step, cfg.ema_decay)
         if not math.isfinite(lv):
             raise FloatingPointError(f"training diverged at step {step} (loss {lv})")
         losses[step] = lv
