@@ -23,6 +23,11 @@ whose header was decoded (decisions of burst_rx's decoder against the symbols se
 rate, and the median SNR estimate (snr_db) over those bursts. Theory (AWGN, uncoded, Gray 16-QAM): SER = 1 - (1 - 1.5 Q(sqrt(Es/N0 / 5)))^2, PER = 1 - (1 - SER)^520.
 Writes a CSV and a PNG (matplotlib) and prints the SER implementation loss at 16 dB (the Es/N0 at which
 theory has the measured SER, subtracted from 16) and the Es/N0 of PER 1 % (log-linear interpolation).
+Multipath profiles: also the MMSE-LE bound on their taps (le_snr_db, Gaussian residual ISI). Profiles with
+transmitter hardware (P5: IQ imbalance and PA): also that bound on the constellation the hardware radiates
+(hardware_bound_per1: its centres and nonlinear scatter measured through ota_channel's own transmitter blocks,
+ML decisions integrated exactly): the PA's compression lowers the radiated power and pulls the outer points in,
+a loss no receiver can undo, which the taps-only bound does not see.
 """
 import argparse
 import csv
@@ -70,9 +75,82 @@ def ser_le_bound(esn0_db, taps):
     return ser_theory(le_snr_db(esn0_db, taps))
 
 
-def invert(fn, value, lo=0.0, hi=40.0):
-    """Es/N0 where the decreasing fn equals value (bisection)."""
-    for _ in range(80):
+def radiated_constellation(profile, sps=4, rolloff=0.35, n=65536, seed=7):
+    """What a profile's transmitter hardware (ota_channel.transmitter_blocks: IQ imbalance, PA) makes of
+    gr-ddpm's unit-power 16-QAM points, seen through the matched filter at the symbol instants: (centres,
+    scatter). burst_tx's pulse (unit-energy RRC x sqrt(sps), power 1 per sample) -> the profile's blocks
+    (signal_power 1, as bench's links) -> the unit-energy matched filter / sqrt(sps). centres: complex128 [16],
+    the mean output per transmitted point; scatter: float, the mean |output - its centre|^2 (the part that depends
+    on the neighbours: nonlinear ISI). Without hardware: the points themselves and the RRC truncation's ISI."""
+    from gnuradio import blocks, gr
+
+    from gnuradio.ddpm.flowgraphs.burst_tx import rrc_taps
+    from gnuradio.ddpm.flowgraphs.ota_channel import transmitter_blocks
+
+    pts = constellations.by_name("qam16")
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, pts.size, n)
+    taps = rrc_taps(sps, rolloff)
+    up = np.zeros(n * sps, np.complex128)
+    up[::sps] = pts[idx]
+    x = np.convolve(up, taps * math.sqrt(sps))
+    tb = gr.top_block()
+    src = blocks.vector_source_c(x.astype(np.complex64).tolist())
+    snk = blocks.vector_sink_c()
+    tb.connect(src, *transmitter_blocks(profile_params(profile), 1.0), snk)
+    tb.run()
+    y = np.convolve(np.asarray(snk.data(), np.complex128), taps / math.sqrt(sps))
+    z = y[taps.size - 1::sps][:n]
+    keep = slice(64, n - 64)  # away from the ends of the filters
+    z, k = z[keep], idx[keep]
+    centres = np.array([z[k == i].mean() for i in range(pts.size)])
+    return centres, float(np.mean(np.abs(z - centres[k]) ** 2))
+
+
+def ser_nearest(centres, var, grid=4001, span=10.0):
+    """Symbol error rate of nearest-centre (= ML) decisions on equiprobable ``centres`` (complex [M]) in circular
+    complex Gaussian noise of variance ``var`` (per complex sample), without sampling: each centre's Voronoi cell
+    is convex, so on every line Im = y it is an interval whose probability is exact (erfc); the lines are
+    integrated over y on a grid of +-span standard deviations."""
+    c = np.asarray(centres, np.complex128)
+    sd = math.sqrt(var / 2.0)
+    y = np.linspace(-span * sd, span * sd, grid)
+    wy = np.exp(-0.5 * (y / sd) ** 2)
+    wy /= wy.sum()
+    phi = np.vectorize(lambda t: 0.5 * math.erfc(-t / math.sqrt(2.0)))
+    err = 0.0
+    for i in range(c.size):
+        lo = np.full(grid, -np.inf)
+        hi = np.full(grid, np.inf)
+        for j in range(c.size):
+            if j == i:
+                continue
+            e = c[j] - c[i]  # the offset d from c[i] stays nearer c[i]: e.real x + e.imag y < |e|^2 / 2
+            rhs = 0.5 * abs(e) ** 2 - e.imag * y
+            if abs(e.real) < 1e-12:
+                hi = np.where(rhs > 0, hi, -np.inf)
+            elif e.real > 0:
+                hi = np.minimum(hi, rhs / e.real)
+            else:
+                lo = np.maximum(lo, rhs / e.real)
+        p = np.clip(phi(np.clip(hi / sd, -40, 40)) - phi(np.clip(lo / sd, -40, 40)), 0.0, 1.0)
+        err += 1.0 - float(np.sum(wy * p))
+    return err / c.size
+
+
+def hardware_bound_per1(profile, taps):
+    """Es/N0 (dB) at which the MMSE-LE bound on ``taps`` reaches PER 1 % when the transmitter radiates the
+    profile's distorted constellation (radiated_constellation): nearest-centre decisions on the centres, noise
+    = the LE bound's residual (1 / its output SNR, Gaussian) + the nonlinear scatter. Phase noise is left out
+    (a bound with perfect phase tracking)."""
+    centres, scatter = radiated_constellation(profile)
+    return invert(lambda e: 1.0 - (1.0 - ser_nearest(centres, 10 ** (-le_snr_db(e, taps) / 10.0) + scatter)) ** ND,
+                  0.01, 10.0, 35.0, iters=24)
+
+
+def invert(fn, value, lo=0.0, hi=40.0, iters=80):
+    """Es/N0 where the decreasing fn equals value (bisection, ``iters`` halvings of [lo, hi])."""
+    for _ in range(iters):
         mid = 0.5 * (lo + hi)
         if fn(mid) > value:
             lo = mid
@@ -216,6 +294,28 @@ def symbol_mse(packets, seed, esn0=16.0, profile="P0", chunk=500):
     return 0
 
 
+def floors(packets, seed):
+    """Noise-free MSE floor of the equalised data symbols (slicer path, burst_rx's symbols output, against the
+    points sent) on P3, on P3 with each of P5's impairments alone, and on P5: what each impairment leaves after
+    the receiver (docs/burst.md, steps 10-11)."""
+    pts = constellations.by_name("qam16")
+    p5 = {k: v for k, v in profile_params("P5").items() if v != profile_params("P3")[k]}
+    cases = [("P3", "P3", {}),
+             ("P3 + phase noise", "P3", {k: p5[k] for k in p5 if k.startswith("phase_noise")}),
+             ("P3 + IQ imbalance", "P3", {k: p5[k] for k in p5 if k.startswith("iq_")}),
+             ("P3 + PA", "P3", {"cubic": p5["cubic"]}),
+             ("P5", "P5", {})]
+    rng = np.random.default_rng([seed, 60])
+    pl = [rng.integers(0, 256, PAYLOAD).astype(np.uint8).tobytes() for _ in range(packets)]
+    for name, prof, ov in cases:
+        res = run_burst_link(pl, esn0_db=math.inf, noise=False, profile=prof, channel=ov, seed=seed, symbols=True)
+        e = [np.abs(y - pts[np.asarray(FMT.data_values(pl[q]))]) ** 2 for q, y in res["symbols"] if q < packets]
+        e = np.concatenate(e) if e else np.array([np.nan])
+        print(f"{name:20s} {len(res['symbols'])}/{packets} bursts, {e.size} data symbols: MSE floor "
+              f"{10 * math.log10(float(e.mean())):.1f} dB")
+    return 0
+
+
 def noise_only(n, seed):
     """n samples of complex Gaussian noise (unit variance, GNU Radio's fastnoise source) into burst_rx: how many
     detections, header CRC passes and PDUs (all should be 0 but detections)."""
@@ -250,9 +350,13 @@ def main(argv=None):
     ap.add_argument("--speed", action="store_true", help="instead: RX throughput on a recorded stream (both receivers)")
     ap.add_argument("--from-csv", action="store_true", help="no simulation: summary and PNG from --csv")
     ap.add_argument("--noise", type=float, default=0, help="instead: N samples of noise alone into burst_rx (slicer)")
+    ap.add_argument("--floor", action="store_true",
+                    help="instead: noise-free MSE floor of the equalised symbols, P3 + each of P5's impairments")
     ap.add_argument("--mse", action="store_true",
                     help="instead: MSE of the denoised vs the equalised symbols at 16 dB (P0 or the first --profiles)")
     args = ap.parse_args(argv)
+    if args.floor:
+        return floors(args.packets, args.seed)
     if args.mse:
         return symbol_mse(args.packets, args.seed, profile=args.profiles.split(",")[0])
     if args.speed:
@@ -304,6 +408,12 @@ def main(argv=None):
             per_le = invert(lambda e: 1.0 - (1.0 - ser_le_bound(e, taps)) ** ND, 0.01)
             extra = (f"; vs the MMSE-LE bound: SER loss at 16 dB {le:.2f} dB, bound's PER 1 % at {per_le:.2f} dB "
                      f"(bound's output SNR at 16 dB: {le_snr_db(16.0, taps):.2f} dB)")
+        pp = profile_params(prof)
+        if pp["iq_amp_db"] or pp["iq_phase_deg"] or pp["cubic"]:
+            hw = hardware_bound_per1(prof, taps)
+            extra += (f"; the MMSE-LE bound on the constellation this transmitter radiates (its IQ imbalance and PA, "
+                      f"radiated_constellation) reaches PER 1 % at {hw:.2f} dB"
+                      + (f": {p1 - hw:+.2f} dB from it" if p1 is not None else ""))
         print(f"  {prof}: SER loss at 16 dB = {'n/a' if loss is None else f'{loss:.2f} dB'}; "
               f"PER 1 % at {'not reached' if p1 is None else f'{p1:.2f} dB'}{extra}")
     try:

@@ -201,7 +201,7 @@ bool burst_sync::estimate_at(size_t n0, float m, estimate& e) const
     e.snr_db = float(10.0 * std::log10(hp / sigma2));
     std::vector<gr_complex> w;
     double beta = 0.0;
-    if (!design_mmse(e.h, sigma2, w, beta))
+    if (!design_mmse(e.h, {}, sigma2, w, beta))
         return false;
     e.beta = beta;
     e.w = w;
@@ -225,43 +225,54 @@ void burst_sync::equalise(const estimate& e, int k0, int k1, std::vector<gr_comp
     }
 }
 
-// MMSE equaliser: Y_k[m] = y[k + m - c] = sum_q H[m][q] s[k + q - q0], q - q0 = m - c + CIR_PRE - l.
-// w: s_hat[k] = sum_m w[m] y[k + m - c], already divided by the bias beta.
-bool burst_sync::design_mmse(const std::vector<gr_complex>& h, double sigma2, std::vector<gr_complex>& wout,
-                             double& beta_out)
+// MMSE equaliser: Y_k[m] = y[k + m - c] = sum_q H[m][q] s[k + q - q0] + G[m][q] conj(s[k + q - q0]),
+// q - q0 = m - c + CIR_PRE - l. Linear (g empty): w [N], s_hat[k] = sum_m w[m] y[k + m - c]. Widely linear:
+// the augmented observation z = [Y; conj(Y)] = [[H, G], [conj(G), conj(H)]] [S; conj(S)] + [n; conj(n)] with
+// proper unit-power symbols and noise (E[s s] = 0 for the module's square QAMs), w [2 N],
+// s_hat[k] = sum_m w[m] y[k + m - c] + w[N + m] conj(y[k + m - c]). w is already divided by the bias beta.
+bool burst_sync::design_mmse(const std::vector<gr_complex>& h, const std::vector<gr_complex>& g, double sigma2,
+                             std::vector<gr_complex>& wout, double& beta_out)
 {
     const int L = CIR_TAPS, N = EQ_TAPS, c = EQ_CENTRE;
     const int q0 = c - CIR_PRE + L - 1;
     const int nq = N + L - 1;
-    std::vector<cd> hm(N * nq, cd(0.0));
+    const bool wl = !g.empty();
+    const int M = wl ? 2 * N : N, Q = wl ? 2 * nq : nq;
+    std::vector<cd> hm(size_t(M) * Q, cd(0.0));
     for (int mm = 0; mm < N; mm++)
         for (int l = 0; l < L; l++) {
             const int q = mm - c + CIR_PRE - l + q0;
-            if (q >= 0 && q < nq)
-                hm[mm * nq + q] = cd(h[l]);
+            if (q < 0 || q >= nq)
+                continue;
+            hm[mm * Q + q] = cd(h[l]);
+            if (wl) {
+                hm[mm * Q + nq + q] = cd(g[l]);
+                hm[(N + mm) * Q + q] = std::conj(cd(g[l]));
+                hm[(N + mm) * Q + nq + q] = std::conj(cd(h[l]));
+            }
         }
-    std::vector<cd> rm(N * N, cd(0.0)), w(N);
-    for (int a = 0; a < N; a++) {
-        for (int bb = 0; bb < N; bb++) {
+    std::vector<cd> rm(size_t(M) * M, cd(0.0)), w(M);
+    for (int a = 0; a < M; a++) {
+        for (int bb = 0; bb < M; bb++) {
             cd s(0.0);
-            for (int q = 0; q < nq; q++)
-                s += hm[a * nq + q] * std::conj(hm[bb * nq + q]);
-            rm[a * N + bb] = s;
+            for (int q = 0; q < Q; q++)
+                s += hm[a * Q + q] * std::conj(hm[bb * Q + q]);
+            rm[a * M + bb] = s;
         }
-        rm[a * N + a] += sigma2;
-        w[a] = hm[a * nq + q0];
+        rm[a * M + a] += sigma2;
+        w[a] = hm[a * Q + q0];
     }
     std::vector<cd> r0(w);
-    if (!solve(rm, w, N))
+    if (!solve(rm, w, M))
         return false;
     cd beta(0.0);
-    for (int a = 0; a < N; a++)
+    for (int a = 0; a < M; a++)
         beta += std::conj(r0[a]) * w[a];
     if (!(beta.real() > 1e-6) || !(beta.real() < 1.0 + 1e-9))
         return false;
     beta_out = beta.real();
-    wout.resize(N);
-    for (int a = 0; a < N; a++)
+    wout.resize(M);
+    for (int a = 0; a < M; a++)
         wout[a] = gr_complex(std::conj(w[a]) / beta_out);
     return true;
 }
@@ -405,35 +416,64 @@ void burst_sync::decode(burst_result& r) const
         const double p = ph1[size_t(std::min<long>(std::max<long>(j, 0), long(total) - 1))];
         y2[q] = sample(e2, j) * gr_complex(float(std::cos(p)), float(-std::sin(p)));
     }
-    std::vector<cd> g(L * L, cd(0.0)), b(L, cd(0.0));
+    // widely-linear LS channel over the whole burst: y2[j + c] = sum_l h_l s[j + CIR_PRE - l]
+    // + g_l conj(s[j + CIR_PRE - l]) (g: the image of a transmitter's IQ imbalance, ~0 on a clean radio)
+    const int U = 2 * L;
+    std::vector<cd> gm(size_t(U) * U, cd(0.0)), b(U, cd(0.0));
     const int j0 = L - 1 - CIR_PRE, j1 = int(total) - 1 - CIR_PRE;
-    for (int j = j0; j <= j1; j++) {
-        cd row[CIR_TAPS];
-        for (int l = 0; l < L; l++)
+    auto regressor = [&](int j, cd* row) {
+        for (int l = 0; l < L; l++) {
             row[l] = cd(ref[j + CIR_PRE - l]);
+            row[L + l] = std::conj(row[l]);
+        }
+    };
+    for (int j = j0; j <= j1; j++) {
+        cd row[2 * CIR_TAPS];
+        regressor(j, row);
         const cd y = cd(y2[j + c]);
-        for (int a = 0; a < L; a++) {
+        for (int a = 0; a < U; a++) {
             b[a] += std::conj(row[a]) * y;
-            for (int k = 0; k < L; k++)
-                g[a * L + k] += std::conj(row[a]) * row[k];
+            for (int k = 0; k < U; k++)
+                gm[a * U + k] += std::conj(row[a]) * row[k];
         }
     }
-    std::vector<gr_complex> w = e.w;
-    bool pass2 = solve(g, b, L);
-    if (pass2) {
+    // the linear fit (the first L unknowns alone) beside the widely-linear one; the image is used only when it
+    // explains more of the burst than noise would: 2 (RSS_lin - RSS_wl) / sigma2 ~ chi2 with 2 L = 12 degrees
+    // of freedom without an image; WL_TEST is its 99.9 % quantile / 2
+    constexpr double WL_TEST = 16.5;
+    std::vector<cd> gl(size_t(L) * L), bl(b.begin(), b.begin() + L);
+    for (int a = 0; a < L; a++)
+        for (int k = 0; k < L; k++)
+            gl[a * L + k] = gm[a * U + k];
+    const bool okw = solve(gm, b, U), okl = solve(gl, bl, L);
+    auto rss = [&](const std::vector<cd>& coef, int n) {
         double res = 0.0;
         for (int j = j0; j <= j1; j++) {
-            cd f(0.0);
-            for (int l = 0; l < L; l++)
-                f += b[l] * cd(ref[j + CIR_PRE - l]);
+            cd row[2 * CIR_TAPS], f(0.0);
+            regressor(j, row);
+            for (int a = 0; a < n; a++)
+                f += coef[a] * row[a];
             res += std::norm(cd(y2[j + c]) - f);
         }
-        std::vector<gr_complex> h2(b.begin(), b.end());
+        return res;
+    };
+    const int nobs = j1 - j0 + 1;
+    const double rss_w = okw ? rss(b, U) : 0.0, rss_l = okl ? rss(bl, L) : 0.0;
+    const double s2w = std::max(rss_w / double(nobs - U), 1e-12);
+    const bool wl = okw && (!okl || (rss_l - rss_w) / s2w > WL_TEST);
+    std::vector<gr_complex> w = e.w;
+    bool pass2 = okw || okl;
+    if (pass2) {
+        const std::vector<cd>& coef = wl ? b : bl;
+        std::vector<gr_complex> h2(coef.begin(), coef.begin() + L), g2;
+        if (wl)
+            g2.assign(b.begin() + L, b.end());
         double beta = 0.0;
-        const double sigma2 = std::max(res / double(j1 - j0 + 1 - L), 1e-12);
-        pass2 = design_mmse(h2, sigma2, w, beta);
+        const double sigma2 = wl ? s2w : std::max(rss_l / double(nobs - L), 1e-12);
+        pass2 = design_mmse(h2, g2, sigma2, w, beta);
         if (pass2) {
             r.h = h2;
+            r.widely_linear = wl;
             const double bclip = std::min(beta, 1.0 - 1e-9);
             r.snr_eq_db = float(10.0 * std::log10(bclip / (1.0 - bclip)));
         }
@@ -444,6 +484,9 @@ void burst_sync::decode(burst_result& r) const
             gr_complex s(0.0f, 0.0f);
             for (int mm = 0; mm < EQ_TAPS; mm++)
                 s += w[mm] * y2[k + mm];
+            if (w.size() == size_t(2 * EQ_TAPS))
+                for (int mm = 0; mm < EQ_TAPS; mm++)
+                    s += w[EQ_TAPS + mm] * std::conj(y2[k + mm]);
             sym[k] = s;
         }
         std::vector<std::pair<size_t, size_t>> g2{ { 0, PRE + HDR } };
@@ -454,6 +497,55 @@ void burst_sync::decode(burst_result& r) const
     r.symbols.resize(nd);
     for (size_t i = 0; i < nd; i++)
         r.symbols[i] = sym[d_fmt.data_index(i)];
+    if (pass2)
+        r.compression = undo_compression(sym, ref, r.symbols);
+}
+
+// What a linear equaliser leaves of a transmitter PA's memoryless AM/AM and AM/PM: sym ~ a s + k s |s|^2,
+// (a, k) fitted by LS on the known and decided symbols of the burst; each data symbol x is replaced by the
+// s that a s + k s |s|^2 maps to x (fixed point, three iterations). Left unchanged (returns false) when the
+// fit is degenerate, not significant, or the correction would not be small (|k / a| > 0.3).
+bool burst_sync::undo_compression(const std::vector<gr_complex>& sym, const std::vector<gr_complex>& ref,
+                                  std::vector<gr_complex>& data)
+{
+    cd g11(0.0), g12(0.0), g22(0.0), b1(0.0), b2(0.0);
+    for (size_t k = 0; k < sym.size(); k++) {
+        const cd s(ref[k]), u = s * std::norm(s), y(sym[k]);
+        g11 += std::norm(s);
+        g12 += std::conj(s) * u;
+        g22 += std::norm(u);
+        b1 += std::conj(s) * y;
+        b2 += std::conj(u) * y;
+    }
+    const cd det = g11 * g22 - g12 * std::conj(g12);
+    if (!(std::abs(det) > 1e-9 * std::abs(g11 * g22)))
+        return false;
+    const cd a = (g22 * b1 - g12 * b2) / det, kk = (g11 * b2 - std::conj(g12) * b1) / det;
+    if (!std::isfinite(std::abs(a)) || !std::isfinite(std::abs(kk)) || !(std::abs(a) > 0.5) ||
+        !(std::abs(kk) < 0.3 * std::abs(a)))
+        return false;
+    // only a significant term: 2 (RSS_a - RSS_ak) / sigma2 ~ chi2 with 2 degrees of freedom when k = 0;
+    // 6.9 = its 99.9 % quantile / 2
+    double rss_a = 0.0, rss_ak = 0.0;
+    const cd a0 = b1 / g11;
+    for (size_t k = 0; k < sym.size(); k++) {
+        const cd s(ref[k]), u = s * std::norm(s), y(sym[k]);
+        rss_a += std::norm(y - a0 * s);
+        rss_ak += std::norm(y - a * s - kk * u);
+    }
+    const double s2 = rss_ak / double(std::max<size_t>(sym.size(), 3) - 2);
+    if (!(s2 > 0.0) || !((rss_a - rss_ak) / s2 > 6.9))
+        return false;
+    const cd ia = 1.0 / a;
+    for (auto& x : data) {
+        const cd y(x);
+        cd v = y * ia;
+        for (int it = 0; it < 3; it++)
+            v = (y - kk * v * std::norm(v)) * ia;
+        if (std::isfinite(v.real()) && std::isfinite(v.imag()))
+            x = gr_complex(v);
+    }
+    return true;
 }
 
 // One detection step from d_pos. Returns false when more samples are needed.

@@ -31,6 +31,8 @@ struct burst_result {
     float snr_eq_db = 0;      //!< SNR of the unbiased MMSE-equalised symbols, 10 log10(beta / (1 - beta))
     std::vector<gr_complex> h; //!< symbol-spaced channel estimate, 6 taps (tap 2 = the main one)
     std::vector<gr_complex> symbols; //!< the data symbols: equalised, unbiased, phase-tracked [data_symbols(len)]
+    bool widely_linear = false; //!< the second pass found a significant IQ image and equalised widely linearly
+    bool compression = false;   //!< a significant memoryless PA term was fitted and undone on the data symbols
 };
 
 struct burst_sync_stats {
@@ -55,7 +57,10 @@ struct burst_sync_stats {
  * derotated preamble; noise variance from its residual. Header: BPSK decisions and CRC-16, with one retry
  * flipping the least reliable bit when m >= 0.5. Equaliser: 21-tap MMSE (centre 10) computed from
  * the estimate, output divided by its bias beta. Phase: references from the preamble and every pilot
- * block, linearly interpolated.
+ * block, linearly interpolated. Second, decision-aided pass over the whole burst: the channel and, when it is
+ * significant (an F-type test at 0.1 % false alarms), the image channel of a transmitter's IQ imbalance are
+ * re-estimated and a widely-linear MMSE equaliser (21 taps on y and 21 on conj(y)) removes the image; a
+ * significant memoryless PA term (sym ~ a s + k s |s|^2) is fitted and undone on the data symbols.
  */
 class DDPM_API burst_sync
 {
@@ -106,9 +111,13 @@ private:
     static std::vector<double> phase_from_refs(const std::vector<gr_complex>& sym,
                                                const std::vector<gr_complex>& ref,
                                                const std::vector<std::pair<size_t, size_t>>& groups);
-    static bool design_mmse(const std::vector<gr_complex>& h, double sigma2, std::vector<gr_complex>& w,
-                            double& beta);
+    // MMSE equaliser from the channel h (CIR_TAPS) and, widely linear, the image channel g (CIR_TAPS; empty:
+    // linear): w [EQ_TAPS] or [2 EQ_TAPS] (the second half applied to conj(y)), divided by the bias beta
+    static bool design_mmse(const std::vector<gr_complex>& h, const std::vector<gr_complex>& g, double sigma2,
+                            std::vector<gr_complex>& w, double& beta);
     void decode(burst_result& r) const;
+    static bool undo_compression(const std::vector<gr_complex>& sym, const std::vector<gr_complex>& ref,
+                                 std::vector<gr_complex>& data);
     void compact();
 
     burst_format d_fmt;

@@ -73,13 +73,14 @@ def pdu_meta(msg):
 
 def run_burst_link(payloads, receiver="slicer", esn0_db=30.0, cfo=0.0, phase=0.0, taps=(1.0,), sro_ppm=0.0,
                    delay=0.0, constellation="qam16", sps=4, rolloff=0.35, gap=32, seed=0, model="qam16",
-                   keep_symbols=False, threads=1, noise=True, profile=None, symbols=False):
+                   keep_symbols=False, threads=1, noise=True, profile=None, symbols=False, channel=None):
     """Send ``payloads`` (list of bytes, 1 .. 4096 each) through burst_tx -> channel_model -> burst_rx once.
 
     Returns plain data (the flowgraph is torn down, its buffers freed): "pdus" (list of (meta dict, bytes) in
     arrival order), "decisions" and "headers" (burst_decoder's, with keep_symbols), "stats" (dict: detections,
     header_failures, bursts (burst_sync_cc), received, crc_failures (decoder), sent (framer), denoiser (bool)),
     "samples" (int, samples sent through the channel); with ``profile``, "channel" (ota_channel.params());
+    ``channel``: a dict of ota_channel keyword overrides of the profile (e.g. {"cubic": 0.05}), with ``profile``;
     with ``symbols``, "symbols": list of (seq, complex64 [nsym]) per burst, the symbols burst_rx decides on
     (the equalised symbols for the slicer, the denoised ones for "ddpm"), from its symbols output, and that
     output as it came: "symbol_stream" (complex64 [N]) and "symbol_tags" ([(offset, key str, pmt value)]).
@@ -98,7 +99,7 @@ def run_burst_link(payloads, receiver="slicer", esn0_db=30.0, cfo=0.0, phase=0.0
         # burst_tx at amplitude 1: power 1 per sample inside a burst (ota_channel's default 1/sps is for
         # unit-energy pulses)
         chan = ota_channel(profile, snr_db=float(esn0_db) if noise else math.inf, seed=int(seed), sps=sps,
-                           signal_power=1.0)
+                           signal_power=1.0, **(channel or {}))
     head = blocks.head(gr.sizeof_gr_complex, n_samples)
     rx = burst_rx(constellation, sps, rolloff, model=model, receiver=receiver, threads=threads, seed=seed,
                   keep_symbols=keep_symbols, symbols_output=bool(symbols))

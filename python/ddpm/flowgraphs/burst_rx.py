@@ -27,7 +27,9 @@ class burst_rx(gr.hier_block2):
     carrier frequency offset in cycles per SAMPLE; x sps = cycles per symbol), "detect_metric" (float, 0 .. 1).
 
     Chain: root-raised-cosine matched filter (unit energy; fft_filter_ccf) -> burst_sync_cc (detection,
-    timing, CFO, LS channel, MMSE equaliser, header, pilot phase tracking) -> receiver -> burst_decoder.
+    timing, CFO, LS channel, MMSE equaliser, header, pilot phase tracking; a second pass with a widely-linear
+    equaliser and PA compression undone when a transmitter's IQ image or PA is significant) -> receiver ->
+    burst_decoder.
     receiver "ddpm": denoiser_cc (``model``, ``sampler``, ``steps``, equalize off) fed with the tags "h" = 1
     and "snr_db" = the burst's own post-equaliser SNR, then nearest-point decisions on its output;
     receiver "slicer": nearest-point decisions on the equalised symbols.

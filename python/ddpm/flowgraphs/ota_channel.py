@@ -63,7 +63,7 @@ from gnuradio import analog, blocks, channels, filter, gr
 from gnuradio.ddpm.core import constellations
 from gnuradio.ddpm.modelfile.rng import hash_key
 
-__all__ = ["ota_channel", "PROFILES", "profile_params", "profile_id"]
+__all__ = ["ota_channel", "PROFILES", "profile_params", "profile_id", "transmitter_blocks"]
 
 _NONE = dict(cfo=0.0, cfo_random_sign=False, sro_ppm=0.0, sro_random_sign=False, taps=(1.0,),
              frac_delay=0.0, random_frac_delay=False, phase_noise_deg=0.0, phase_noise_corr=100.0,
@@ -109,6 +109,19 @@ def profile_params(profile):
     p = dict(_NONE)
     p.update(PROFILES[profile_id(profile)][1])
     return p
+
+
+def transmitter_blocks(params, signal_power):
+    """The transmitter's hardware of ota_channel, in its order: [iqbal_gen (TX)] [distortion_3_gen] (list of
+    GNU Radio blocks, complex64 -> complex64, possibly empty). params: a dict with iq_amp_db, iq_phase_deg and
+    cubic (as profile_params()); signal_power: the input power per sample during a burst (the cubic's
+    reference). The one definition, also used by bench/bench_burst.py's hardware-aware bound."""
+    out = []
+    if params["iq_amp_db"] or params["iq_phase_deg"]:
+        out.append(channels.iqbal_gen(float(params["iq_amp_db"]), float(params["iq_phase_deg"]), 0))
+    if params["cubic"]:
+        out.append(channels.distortion_3_gen(-float(params["cubic"]) / float(signal_power)))
+    return out
 
 
 def _uniform(seed, i):
@@ -217,11 +230,7 @@ class ota_channel(gr.hier_block2):
                             adc_bits=int(p["adc_bits"]), adc_full_scale=fs if int(p["adc_bits"]) else 0.0)
 
         # ---------------------------------------------------------------- the chain
-        chain = []
-        if p["iq_amp_db"] or p["iq_phase_deg"]:
-            chain.append(channels.iqbal_gen(float(p["iq_amp_db"]), float(p["iq_phase_deg"]), 0))
-        if p["cubic"]:
-            chain.append(channels.distortion_3_gen(-float(p["cubic"]) / ps))
+        chain = transmitter_blocks(p, ps)
         chain.append(filter.fir_filter_ccc(1, fir.astype(np.complex64).tolist()))
         if sro or frac:
             # mu_inc = input samples per output sample; the first output sample sits frac samples late
