@@ -493,6 +493,7 @@ void burst_sync::decode(burst_result& r) const
         for (size_t bb = 0; bb < nb; bb++)
             g2.push_back({ pilot_start(bb, nd), bb + 1 < nb ? pilot_start(bb + 1, nd) : pilot_start(bb, nd) + PIL });
         rotate(sym, phase_from_refs(sym, ref, g2));
+        r.phase_noise = track_phase_noise(sym, ref);
     }
     r.symbols.resize(nd);
     for (size_t i = 0; i < nd; i++)
@@ -502,11 +503,12 @@ void burst_sync::decode(burst_result& r) const
 }
 
 // What a linear equaliser leaves of a transmitter PA's memoryless AM/AM and AM/PM: sym ~ a s + k s |s|^2,
-// (a, k) fitted by LS on the known and decided symbols of the burst; each data symbol x is replaced by the
-// s that a s + k s |s|^2 maps to x (fixed point, three iterations). Left unchanged (returns false) when the
-// fit is degenerate, not significant, or the correction would not be small (|k / a| > 0.3).
+// (a, k) fitted by LS on the known and decided symbols of the burst; each data symbol is moved so that
+// nearest-point decisions on the module's points become nearest-centre (ML) decisions on the bent
+// constellation (below). Left unchanged (returns false) when the fit is degenerate, not significant, or the
+// correction would not be small (|k / a| > 0.3).
 bool burst_sync::undo_compression(const std::vector<gr_complex>& sym, const std::vector<gr_complex>& ref,
-                                  std::vector<gr_complex>& data)
+                                  std::vector<gr_complex>& data) const
 {
     cd g11(0.0), g12(0.0), g22(0.0), b1(0.0), b2(0.0);
     for (size_t k = 0; k < sym.size(); k++) {
@@ -536,14 +538,91 @@ bool burst_sync::undo_compression(const std::vector<gr_complex>& sym, const std:
     const double s2 = rss_ak / double(std::max<size_t>(sym.size(), 3) - 2);
     if (!(s2 > 0.0) || !((rss_a - rss_ak) / s2 > 6.9))
         return false;
-    const cd ia = 1.0 / a;
+    // the constellation as the transmitter bent it: c_i = a p_i + k p_i |p_i|^2. Nearest-centre decisions are
+    // ML; every data symbol x is moved by the posterior mean of (p_i - c_i) (weights exp(-|x - c_i|^2 / s2)):
+    // ~ p_j + (x - c_j) near centre j, on the ideal boundary where x is on the bent one, its noise unscaled
+    const auto& pts = d_fmt.points();
+    const size_t m = pts.size();
+    std::vector<cd> cen(m), shift(m);
+    for (size_t i = 0; i < m; i++) {
+        const cd p(pts[i]);
+        cen[i] = a * p + kk * p * std::norm(p);
+        shift[i] = p - cen[i];
+    }
+    std::vector<double> d(m);
     for (auto& x : data) {
         const cd y(x);
-        cd v = y * ia;
-        for (int it = 0; it < 3; it++)
-            v = (y - kk * v * std::norm(v)) * ia;
+        double dmin = INFINITY;
+        for (size_t i = 0; i < m; i++)
+            dmin = std::min(dmin, d[i] = std::norm(y - cen[i]));
+        cd num(0.0);
+        double den = 0.0;
+        for (size_t i = 0; i < m; i++) {
+            const double wt = std::exp(-(d[i] - dmin) / s2);
+            num += wt * shift[i];
+            den += wt;
+        }
+        const cd v = y + num / den;
         if (std::isfinite(v.real()) && std::isfinite(v.imag()))
             x = gr_complex(v);
+    }
+    return true;
+}
+
+// Phase noise faster than the pilot blocks: the residual phase of groups of PN_GROUP symbols against the
+// known and decided ones, phi_g, has variance v_pn + v_g (v_g = s2 / (2 E_g): the estimate's own noise, s2 the
+// mean |sym - ref|^2, E_g the group's energy). Where the excess mean(phi_g^2) - mean(v_g) is significant
+// (> 3 standard errors of a chi2 mean), each group is rotated by the Wiener-shrunk phi_g v_pn / (v_pn + v_g),
+// interpolated linearly between group centres; otherwise nothing changes (a clean radio loses nothing).
+bool burst_sync::track_phase_noise(std::vector<gr_complex>& sym, const std::vector<gr_complex>& ref)
+{
+    constexpr size_t PN_GROUP = 16;
+    const size_t n = std::min(sym.size(), ref.size()), ng = n / PN_GROUP;
+    if (ng < 8)
+        return false;
+    double s2 = 0.0;
+    for (size_t k = 0; k < n; k++)
+        s2 += std::norm(cd(sym[k]) - cd(ref[k]));
+    s2 /= double(n);
+    std::vector<double> phi(ng), vg(ng), pos(ng);
+    double m2 = 0.0, mv = 0.0;
+    for (size_t g = 0; g < ng; g++) {
+        const size_t k0 = g * PN_GROUP, k1 = g + 1 == ng ? n : k0 + PN_GROUP;
+        cd acc(0.0);
+        double e = 0.0;
+        for (size_t k = k0; k < k1; k++) {
+            acc += cd(sym[k]) * std::conj(cd(ref[k]));
+            e += std::norm(cd(ref[k]));
+        }
+        if (!(e > 0.0))
+            return false;
+        phi[g] = std::arg(acc);
+        vg[g] = s2 / (2.0 * e);
+        pos[g] = 0.5 * double(k0 + k1 - 1);
+        m2 += phi[g] * phi[g];
+        mv += vg[g];
+    }
+    m2 /= double(ng);
+    mv /= double(ng);
+    const double vpn = m2 - mv;
+    if (!(vpn > 3.0 * mv * std::sqrt(2.0 / double(ng))))
+        return false;
+    std::vector<double> c(ng);
+    for (size_t g = 0; g < ng; g++)
+        c[g] = phi[g] * vpn / (vpn + vg[g]);
+    size_t g = 0;
+    for (size_t k = 0; k < sym.size(); k++) {
+        const double x = double(k);
+        while (g + 1 < ng && pos[g + 1] <= x)
+            g++;
+        double p;
+        if (x <= pos[0])
+            p = c[0];
+        else if (g + 1 >= ng)
+            p = c[ng - 1];
+        else
+            p = c[g] + (c[g + 1] - c[g]) * (x - pos[g]) / (pos[g + 1] - pos[g]);
+        sym[k] *= gr_complex(float(std::cos(p)), float(-std::sin(p)));
     }
     return true;
 }

@@ -33,6 +33,7 @@ struct burst_result {
     std::vector<gr_complex> symbols; //!< the data symbols: equalised, unbiased, phase-tracked [data_symbols(len)]
     bool widely_linear = false; //!< the second pass found a significant IQ image and equalised widely linearly
     bool compression = false;   //!< a significant memoryless PA term was fitted and undone on the data symbols
+    bool phase_noise = false;   //!< significant phase noise between the pilots was tracked on the decisions
 };
 
 struct burst_sync_stats {
@@ -60,7 +61,9 @@ struct burst_sync_stats {
  * block, linearly interpolated. Second, decision-aided pass over the whole burst: the channel and, when it is
  * significant (an F-type test at 0.1 % false alarms), the image channel of a transmitter's IQ imbalance are
  * re-estimated and a widely-linear MMSE equaliser (21 taps on y and 21 on conj(y)) removes the image; a
- * significant memoryless PA term (sym ~ a s + k s |s|^2) is fitted and undone on the data symbols.
+ * significant memoryless PA term (sym ~ a s + k s |s|^2) is fitted and the data symbols are moved so that
+ * nearest-point decisions are ML on the bent constellation; significant phase noise between the pilots is
+ * tracked on groups of 16 decided symbols (Wiener-shrunk).
  */
 class DDPM_API burst_sync
 {
@@ -116,8 +119,9 @@ private:
     static bool design_mmse(const std::vector<gr_complex>& h, const std::vector<gr_complex>& g, double sigma2,
                             std::vector<gr_complex>& w, double& beta);
     void decode(burst_result& r) const;
-    static bool undo_compression(const std::vector<gr_complex>& sym, const std::vector<gr_complex>& ref,
-                                 std::vector<gr_complex>& data);
+    static bool track_phase_noise(std::vector<gr_complex>& sym, const std::vector<gr_complex>& ref);
+    bool undo_compression(const std::vector<gr_complex>& sym, const std::vector<gr_complex>& ref,
+                          std::vector<gr_complex>& data) const;
     void compact();
 
     burst_format d_fmt;
