@@ -14,33 +14,10 @@ import time
 
 import numpy as np
 import pytest
-import yaml
+from grc_tools import write_grc  # tests/fixtures, on sys.path via the root conftest.py
 
 
 TIMEOUT = 60
-
-
-def write_grc(path, fid, blocks, connections, language="python", generate="no_gui"):
-    """A .grc file: blocks [(name, block id, {param: value})] laid out left to right in one row."""
-    doc = {
-        "options": {"parameters": {"id": fid, "title": fid, "generate_options": generate,
-                                   "output_language": language, "gen_linking": "dynamic", "run": "True",
-                                   "run_options": "run", "catch_exceptions": "True", "max_nouts": "0",
-                                   "placement": "(0,0)", "author": "", "category": "[GRC Hier Blocks]",
-                                   "description": "", "copyright": "", "gen_cmake": "On", "cmake_opt": "",
-                                   "realtime_scheduling": "", "thread_safe_setters": "", "qt_qss_theme": "",
-                                   "run_command": "{python} -u {filename}", "sizing_mode": "fixed",
-                                   "window_size": "(1000,1000)", "hier_block_src_path": ".:"},
-                    "states": {"coordinate": [8, 8], "rotation": 0, "state": "enabled"}},
-        "blocks": [{"name": n, "id": b, "parameters": {k: str(v) for k, v in p.items()},
-                    "states": {"coordinate": [200 + 220 * i, 200], "rotation": 0, "state": "enabled"}}
-                   for i, (n, b, p) in enumerate(blocks)],
-        "connections": [list(map(str, c)) for c in connections],
-        "metadata": {"file_format": 1, "grc_version": "3.10.5.1"},
-    }
-    with open(path, "w") as f:
-        yaml.safe_dump(doc, f, sort_keys=False)
-    return str(path)
 
 
 def _grc_cpp(d):

@@ -7,9 +7,9 @@
 setters (which leave the block unchanged), and in GRC (the block YAML's asserts, checked with GRC's own validation
 on a generated flowgraph, and end to end with grcc for one value per block).
 
-Blocks: impairment_injector_cc, denoiser_cc (C++), shaper, ccdm_dematcher, link_metrics (Python). Bad values raise
-ValueError (C++ std::invalid_argument through pybind11), or TypeError where pybind11 cannot convert the value at all
-(a negative number for a uint64 seed).
+Blocks: impairment_injector_cc, denoiser_cc, burst_sync_cc (C++), shaper, ccdm_dematcher, link_metrics (Python).
+Bad values raise ValueError (C++ std::invalid_argument through pybind11), or TypeError where pybind11 cannot convert
+the value at all (a negative number for a uint64 seed).
 """
 import math
 import os
@@ -280,6 +280,28 @@ def test_link_metrics_bounds(name):
             ddpm.link_metrics(**{name: v})
 
 
+# ----------------------------------------------------------------------------------------------- burst_sync_cc
+# bounds from burst_sync_cc.h (the kernel's constructor checks them); threshold is a float32
+BS_BOUNDS = {
+    "sps": ([2, 64], [1, 65, 0, -4]),
+    "threshold": ([f32up(0.0), 0.2, f32down(1.0)], [0.0, 1.0, -0.2, math.nan, math.inf]),
+    "max_payload": ([1, 65535], [0, 65536]),
+    "delay": ([0, 10 ** 6], [-1]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BS_BOUNDS))
+def test_burst_sync_bounds(name):
+    from gnuradio.ddpm.core import constellations
+    inside, outside = BS_BOUNDS[name]
+    points = constellations.by_name("qam16")
+    for v in inside:
+        ddpm.burst_sync_cc(points, **{name: v})
+    for v in outside:
+        with pytest.raises(BAD):
+            ddpm.burst_sync_cc(points, **{name: v})
+
+
 # ---------------------------------------------------------------------------------------------------- GRC
 # (block id, parameter, values just inside, values just outside) as GRC expressions
 GRC_BOUNDS = [
@@ -342,6 +364,10 @@ GRC_BOUNDS = [
     ("ddpm_ota_channel", "sps", ["1", "8"], ["0"]),
     ("ddpm_ota_channel", "profile", ["P0", "P6", "awgn", "cheap sdr with multipath"], ["P7", "foo"]),
     ("ddpm_ota_channel", "overrides", ["{}", "{'cfo': 0.02}"], ["[1]"]),
+    ("ddpm_burst_sync_cc", "sps", ["2", "64"], ["1", "65"]),
+    ("ddpm_burst_sync_cc", "threshold", ["0.001", "0.999"], ["0", "1", "float('nan')"]),
+    ("ddpm_burst_sync_cc", "max_payload", ["1", "65535"], ["0", "65536"]),
+    ("ddpm_burst_sync_cc", "delay", ["0", "32"], ["-1"]),
 ]
 
 
@@ -403,6 +429,7 @@ metadata:
     ("ddpm_shaper", "n", "1", "0"),
     ("ddpm_ccdm_dematcher", "threads", "0", "-1"),
     ("ddpm_link_metrics", "window", "0", "-1"),
+    ("ddpm_burst_sync_cc", "sps", "64", "65"),
 ])
 def test_grcc_end_to_end(tmp_path, block, param, good, bad):
     """grcc on a small generated .grc: the out-of-range value fails compilation with the assertion named."""
