@@ -460,7 +460,14 @@ void burst_sync::decode(burst_result& r) const
     const int nobs = j1 - j0 + 1;
     const double rss_w = okw ? rss(b, U) : 0.0, rss_l = okl ? rss(bl, L) : 0.0;
     const double s2w = std::max(rss_w / double(nobs - U), 1e-12);
-    const bool wl = okw && (!okl || (rss_l - rss_w) / s2w > WL_TEST);
+    // ... and only an image that matters: above -40 dB of the channel (at very high SNR a timing residual can
+    // pass the test alone)
+    double eh = 0.0, eg = 0.0;
+    for (int l = 0; l < L; l++) {
+        eh += std::norm(b[l]);
+        eg += std::norm(b[L + l]);
+    }
+    const bool wl = okw && (!okl || (rss_l - rss_w) / s2w > WL_TEST) && eg > 1e-4 * eh;
     std::vector<gr_complex> w = e.w;
     bool pass2 = okw || okl;
     if (pass2) {
@@ -536,8 +543,8 @@ bool burst_sync::undo_compression(const std::vector<gr_complex>& sym, const std:
         rss_ak += std::norm(y - a * s - kk * u);
     }
     const double s2 = rss_ak / double(std::max<size_t>(sym.size(), 3) - 2);
-    if (!(s2 > 0.0) || !((rss_a - rss_ak) / s2 > 6.9))
-        return false;
+    if (!(s2 > 0.0) || !((rss_a - rss_ak) / s2 > 6.9) || !(std::abs(kk) > 0.005 * std::abs(a)))
+        return false; // not significant, or too small to matter (< 1 % at the corners of 16-QAM)
     // the constellation as the transmitter bent it: c_i = a p_i + k p_i |p_i|^2. Nearest-centre decisions are
     // ML; every data symbol x is moved by the posterior mean of (p_i - c_i) (weights exp(-|x - c_i|^2 / s2)):
     // ~ p_j + (x - c_j) near centre j, on the ideal boundary where x is on the bent one, its noise unscaled
@@ -605,7 +612,8 @@ bool burst_sync::track_phase_noise(std::vector<gr_complex>& sym, const std::vect
     m2 /= double(ng);
     mv /= double(ng);
     const double vpn = m2 - mv;
-    if (!(vpn > 3.0 * mv * std::sqrt(2.0 / double(ng))))
+    // significant, and large enough to matter: above (0.32 deg)^2 = -45 dB
+    if (!(vpn > 3.0 * mv * std::sqrt(2.0 / double(ng))) || !(vpn > 3.2e-5))
         return false;
     std::vector<double> c(ng);
     for (size_t g = 0; g < ng; g++)

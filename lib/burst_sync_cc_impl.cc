@@ -89,6 +89,9 @@ int burst_sync_cc_impl::general_work(int noutput_items,
             d = pmt::dict_add(d, pmt::mp("snr_eq_db"), pmt::from_double(r.snr_eq_db));
             d = pmt::dict_add(d, pmt::mp("cfo"), pmt::from_double(r.cfo));
             d = pmt::dict_add(d, pmt::mp("detect_metric"), pmt::from_double(r.detect_metric));
+            d = pmt::dict_add(d, pmt::mp("iq_image"), pmt::from_bool(r.widely_linear));
+            d = pmt::dict_add(d, pmt::mp("pa_compression"), pmt::from_bool(r.compression));
+            d = pmt::dict_add(d, pmt::mp("phase_noise"), pmt::from_bool(r.phase_noise));
             d = pmt::dict_add(d, pmt::mp("time"), pmt::from_long(long(r.time) - long(d_delay)));
             add_item_tag(0, off, pmt::mp("burst"), d);
         }

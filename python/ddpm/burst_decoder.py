@@ -17,11 +17,14 @@ __all__ = ["burst_decoder", "parse_burst_tag"]
 
 _INT_KEYS = ("seq", "len", "nsym", "time")
 _FLOAT_KEYS = ("snr_db", "snr_eq_db", "cfo", "detect_metric")
+_BOOL_KEYS = ("iq_image", "pa_compression", "phase_noise")  # optional in a tag: False when absent
 
 
 def parse_burst_tag(value):
-    """The "burst" tag of burst_sync_cc (a PMT dict) -> dict of Python ints (seq, len, nsym, time) and floats
-    (snr_db, snr_eq_db, cfo, detect_metric). ValueError when a key is missing or has another type."""
+    """The "burst" tag of burst_sync_cc (a PMT dict) -> dict of Python ints (seq, len, nsym, time), floats
+    (snr_db, snr_eq_db, cfo, detect_metric) and bools (iq_image, pa_compression, phase_noise: what the receiver
+    found and corrected of the transmitter's hardware; False when absent). ValueError when a required key is
+    missing or a key has another type."""
     if not pmt.is_dict(value):
         raise ValueError("burst tag is not a dict")
     out = {}
@@ -35,6 +38,11 @@ def parse_burst_tag(value):
             if not pmt.is_real(v):
                 raise ValueError(f"burst tag: {key} missing or not a number")
             out[key] = float(pmt.to_double(v))
+    for key in _BOOL_KEYS:
+        v = pmt.dict_ref(value, pmt.intern(key), pmt.PMT_F)
+        if not pmt.is_bool(v):
+            raise ValueError(f"burst tag: {key} not a bool")
+        out[key] = bool(pmt.to_bool(v))
     if out["nsym"] < 0 or out["len"] < 0:
         raise ValueError("burst tag: negative nsym or len")
     return out
@@ -45,7 +53,9 @@ class burst_decoder(gr.sync_block):
     Message output ``out``: one PDU per burst whose CRC-32 passed: (metadata dict, u8vector payload). The
     metadata holds "seq" (int), "len" (int), "time" (int, received sample index of the first preamble
     symbol's centre), "snr_db" (Es/N0 estimate, dB), "snr_eq_db" (SNR after the equaliser, dB), "cfo"
-    (cycles per sample), "detect_metric" (0 .. 1).
+    (cycles per sample), "detect_metric" (0 .. 1), "iq_image", "pa_compression", "phase_noise" (bools: the
+    receiver found and corrected the transmitter's IQ imbalance, its PA's compression, phase noise between the
+    pilots).
 
     Decisions: nearest point of the constellation (``burst_format.decode_payload``) on the input symbols
     (the equalised symbols, or the denoiser's output). keep_symbols: also store, per burst, the decided
@@ -96,6 +106,8 @@ class burst_decoder(gr.sync_block):
             d = pmt.dict_add(d, pmt.intern(key), pmt.from_long(meta[key]))
         for key in _FLOAT_KEYS:
             d = pmt.dict_add(d, pmt.intern(key), pmt.from_double(meta[key]))
+        for key in _BOOL_KEYS:
+            d = pmt.dict_add(d, pmt.intern(key), pmt.from_bool(meta[key]))
         self.message_port_pub(pmt.intern("out"), pmt.cons(d, pmt.init_u8vector(len(payload), list(payload))))
 
     def work(self, input_items, output_items):

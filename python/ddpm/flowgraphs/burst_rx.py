@@ -24,7 +24,9 @@ class burst_rx(gr.hier_block2):
     PDU per burst whose payload CRC-32 passed: (metadata, u8vector payload); metadata "seq" (int), "len"
     (int), "time" (int: input sample index of the centre of the burst's first preamble symbol), "snr_db"
     (float: Es/N0 estimate of the burst, dB), "snr_eq_db" (float: SNR after the equaliser), "cfo" (float:
-    carrier frequency offset in cycles per SAMPLE; x sps = cycles per symbol), "detect_metric" (float, 0 .. 1).
+    carrier frequency offset in cycles per SAMPLE; x sps = cycles per symbol), "detect_metric" (float, 0 .. 1),
+    "iq_image", "pa_compression", "phase_noise" (bools: the receiver found and corrected the transmitter's IQ
+    imbalance, its PA's compression, phase noise faster than the pilots; docs/burst.md steps 10-12).
 
     Chain: root-raised-cosine matched filter (unit energy; fft_filter_ccf) -> burst_sync_cc (detection,
     timing, CFO, LS channel, MMSE equaliser, header, pilot phase tracking; a second pass with a widely-linear
