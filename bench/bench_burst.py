@@ -194,10 +194,18 @@ def run_point(profile, esn0, packets, chunk, receiver, seed):
                 ser_theory=ser_theory(esn0), per_theory=per_theory(esn0))
 
 
-def speed(packets, seed, esn0=20.0, repeats=5):
+def _busy():
+    while True:
+        pass
+
+
+def speed(packets, seed, esn0=20.0, repeats=5, load=0, realtime=False):
     """burst_rx alone on a recorded stream (burst_tx -> channel_model at esn0 dB, 256-byte payloads back to back
     with the default 32-symbol gaps): input samples per second of tb.run() (start-up included), median of
-    `repeats` runs per receiver (DDPM with 1 and 2 denoiser threads)."""
+    `repeats` runs per receiver (DDPM with 1 and 2 denoiser threads); then the latency at 1 MS/s. ``load``: that
+    many busy-looping processes (normal priority) run during the latency measurement; ``realtime``: the
+    flowgraph's threads get real-time scheduling (gr.enable_realtime_scheduling(), as a radio flowgraph would
+    ask for; needs the privilege)."""
     import statistics
 
     from gnuradio import blocks, channels, gr
@@ -235,6 +243,16 @@ def speed(packets, seed, esn0=20.0, repeats=5):
         print(f"  {rcv:6s} (denoiser threads {threads}): {statistics.median(rates) / 1e6:.2f} M samples/s in "
               f"(median of {repeats}; "
               f"{got}/{packets} PDUs)")
+    hogs = []
+    if load:
+        ctx = multiprocessing.get_context("fork")
+        hogs = [ctx.Process(target=_busy, daemon=True) for _ in range(int(load))]
+        for h in hogs:
+            h.start()
+    if realtime:
+        print(f"  real-time scheduling: {gr.enable_realtime_scheduling()}")
+    print(f"  latency with {int(load)} busy process(es) beside the flowgraph, real-time scheduling "
+          f"{'on' if realtime else 'off'}")
     # latency: the same stream throttled at 1 MS/s (in chunks of <= 256 samples); PDU arrival (wall clock) minus the wall time at which the
     # throttle let the burst's last sample through (start + index / rate)
     rate = 1e6
@@ -265,6 +283,9 @@ def speed(packets, seed, esn0=20.0, repeats=5):
         print(f"  latency {rcv:6s} at 1 MS/s (end of burst -> PDU, {len(lat)} PDUs): median {np.median(lat):.2f} ms, "
               f"p99 {np.percentile(lat, 99):.2f} ms, max {lat.max():.2f} ms (burst duration "
               f"{burst_len / rate * 1e3:.2f} ms)")
+    for h in hogs:
+        h.terminate()
+        h.join()
     return 0
 
 
@@ -348,6 +369,9 @@ def main(argv=None):
     ap.add_argument("--csv", default="docs/results/burst_per.csv")
     ap.add_argument("--png", default="docs/results/burst_per.png")
     ap.add_argument("--speed", action="store_true", help="instead: RX throughput on a recorded stream (both receivers)")
+    ap.add_argument("--load", type=int, default=0, help="with --speed: busy processes during the latency runs")
+    ap.add_argument("--realtime", action="store_true",
+                    help="with --speed: real-time scheduling for the latency runs (gr.enable_realtime_scheduling)")
     ap.add_argument("--from-csv", action="store_true", help="no simulation: summary and PNG from --csv")
     ap.add_argument("--noise", type=float, default=0, help="instead: N samples of noise alone into burst_rx (slicer)")
     ap.add_argument("--floor", action="store_true",
@@ -360,7 +384,7 @@ def main(argv=None):
     if args.mse:
         return symbol_mse(args.packets, args.seed, profile=args.profiles.split(",")[0])
     if args.speed:
-        return speed(args.packets, args.seed)
+        return speed(args.packets, args.seed, load=args.load, realtime=args.realtime)
     if args.noise:
         return noise_only(int(args.noise), args.seed)
     a, b, s = (float(v) for v in args.snr.split(":"))
