@@ -63,7 +63,8 @@ struct burst_sync_stats {
  * re-estimated and a widely-linear MMSE equaliser (21 taps on y and 21 on conj(y)) removes the image; a
  * significant memoryless PA term (sym ~ a s + k s |s|^2) is fitted and the data symbols are moved so that
  * nearest-point decisions are ML on the bent constellation; significant phase noise between the pilots is
- * tracked on groups of 16 decided symbols (Wiener-shrunk).
+ * tracked on groups of 16 decided symbols (Wiener-shrunk). When any of these applied, the data are decided again
+ * and the second pass repeats while decisions change (at most 4 times).
  */
 class DDPM_API burst_sync
 {
