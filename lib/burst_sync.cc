@@ -527,7 +527,13 @@ void burst_sync::decode(burst_result& r) const
         }
         if (!changed)
             break;
-        second_pass();
+        const burst_result before = r;
+        const std::vector<gr_complex> sym_before = sym;
+        if (!second_pass()) { // keep the last pass that worked
+            r = before;
+            sym = sym_before;
+            break;
+        }
     }
 }
 
