@@ -416,6 +416,15 @@ void burst_sync::decode(burst_result& r) const
         const double p = ph1[size_t(std::min<long>(std::max<long>(j, 0), long(total) - 1))];
         y2[q] = sample(e2, j) * gr_complex(float(std::cos(p)), float(-std::sin(p)));
     }
+    // the widely-linear design assumes proper data symbols (E[s^2] = 0: QPSK, 8-PSK, the square QAMs); for BPSK
+    // an IQ image is only a complex gain on the data, and the linear equaliser is the right one
+    cd pseudo(0.0);
+    double pw = 0.0;
+    for (const auto& p : d_fmt.points()) {
+        pseudo += cd(p) * cd(p);
+        pw += std::norm(cd(p));
+    }
+    const bool proper = std::abs(pseudo) < 0.1 * pw;
     // the second, decision-aided pass on y2 with the reference ref; returns false when its channel fit or
     // equaliser failed (r.symbols then hold pass 1's symbols)
     auto second_pass = [&]() {
@@ -470,7 +479,7 @@ void burst_sync::decode(burst_result& r) const
             eh += std::norm(b[l]);
             eg += std::norm(b[L + l]);
         }
-        const bool wl = okw && (!okl || (rss_l - rss_w) / s2w > WL_TEST) && eg > 1e-4 * eh;
+        const bool wl = proper && okw && (!okl || (rss_l - rss_w) / s2w > WL_TEST) && eg > 1e-4 * eh;
         std::vector<gr_complex> w = e.w;
         bool pass2 = okw || okl;
         if (pass2) {

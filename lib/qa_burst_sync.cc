@@ -392,6 +392,27 @@ BOOST_AUTO_TEST_CASE(t_burst_sync_transmitter_iq_imbalance_and_pa)
     }
 }
 
+BOOST_AUTO_TEST_CASE(t_burst_sync_bpsk_image_is_a_gain)
+{
+    // BPSK data are real: an IQ image is only a complex gain on them, and the widely-linear design (which assumes
+    // proper symbols) must not be used; the bursts decode
+    burst_format fmt(std::vector<gr_complex>{ gr_complex(1, 0), gr_complex(-1, 0) });
+    sim_link_cfg L;
+    L.esn0_db = 20;
+    L.phase = 1.1;
+    L.taps = { gr_complex(1, 0), gr_complex(0, 0.3f), gr_complex(0.1f, 0) };
+    L.iq_image = gr_complex(0.0299f, -0.0262f);
+    L.seed = 606;
+    sent s;
+    const auto rx = simulate(fmt, L, 6, 64, s);
+    burst_sync k(fmt, SPS);
+    const auto r = receive(k, rx, 60);
+    BOOST_REQUIRE_EQUAL(r.size(), size_t(6));
+    BOOST_CHECK_EQUAL(decoded(fmt, r, s), 6);
+    for (const auto& b : r)
+        BOOST_CHECK(!b.widely_linear);
+}
+
 BOOST_AUTO_TEST_CASE(t_burst_sync_phase_noise_between_pilots)
 {
     // 1 deg rms phase noise with a 25-symbol correlation, no thermal noise: the pilot blocks (every 72 symbols)
