@@ -49,8 +49,9 @@ def make_input(n, snr_db, seed=1):
     return s, y
 
 
-def run_block(model, y_list, snr_db, threads, batch, isa):
-    """One flowgraph run: (wall seconds, process CPU seconds, output complex64 [n])."""
+def run_block(model, y_list, snr_db, threads, batch, isa, keep=True):
+    """One flowgraph run: (wall seconds, process CPU seconds, output complex64 [n] or None). keep=False: into a
+    null sink (the rate measurement), output None."""
     if isa == "auto":
         os.environ.pop("DDPM_KERNEL_ISA", None)
     else:
@@ -59,29 +60,12 @@ def run_block(model, y_list, snr_db, threads, batch, isa):
     src = blocks.vector_source_c(y_list, False)
     den = ddpm.denoiser_cc(model, sampler=2, steps=1, eta=0.0, batch=batch, threads=threads, seed=1,
                            snr_db=snr_db)
-    snk = blocks.vector_sink_c()
+    snk = blocks.vector_sink_c() if keep else blocks.null_sink(gr.sizeof_gr_complex)
     tb.connect(src, den, snk)
     c0, t0 = time.process_time(), time.perf_counter()
     tb.run()
     dt, dc = time.perf_counter() - t0, time.process_time() - c0
-    return dt, dc, np.asarray(snk.data(), dtype=np.complex64)
-
-
-def run_block_null(model, y_list, snr_db, threads, batch, isa):
-    """As run_block, into a null sink (the rate measurement): (wall seconds, process CPU seconds)."""
-    if isa == "auto":
-        os.environ.pop("DDPM_KERNEL_ISA", None)
-    else:
-        os.environ["DDPM_KERNEL_ISA"] = isa
-    tb = gr.top_block()
-    src = blocks.vector_source_c(y_list, False)
-    den = ddpm.denoiser_cc(model, sampler=2, steps=1, eta=0.0, batch=batch, threads=threads, seed=1,
-                           snr_db=snr_db)
-    snk = blocks.null_sink(gr.sizeof_gr_complex)
-    tb.connect(src, den, snk)
-    c0, t0 = time.process_time(), time.perf_counter()
-    tb.run()
-    return time.perf_counter() - t0, time.process_time() - c0
+    return dt, dc, (np.asarray(snk.data(), dtype=np.complex64) if keep else None)
 
 
 def isa_list(spec):
@@ -104,12 +88,12 @@ def rates(models, n, snr_db, threads_list, batch, isas, repeats):
     res = {}
     for isa in isas:                       # warm-up: page faults, model files, thread pools
         for m in models:
-            run_block_null(m, warm, snr_db, max(threads_list), batch, isa)
+            run_block(m, warm, snr_db, max(threads_list), batch, isa, keep=False)
     for _ in range(repeats):
         for isa in isas:
             for m in models:
                 for th in threads_list:
-                    dt, dc = run_block_null(m, y_list, snr_db, th, batch, isa)
+                    dt, dc, _ = run_block(m, y_list, snr_db, th, batch, isa, keep=False)
                     r = res.setdefault((isa, m, th), {"wall": [], "cpu": []})
                     r["wall"].append(dt)
                     r["cpu"].append(dc)

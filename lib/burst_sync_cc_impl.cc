@@ -61,6 +61,10 @@ int burst_sync_cc_impl::general_work(int noutput_items,
                 d_logger->error("burst synchroniser failed ({}); the samples of this call are dropped "
                                 "(shown once per kind)",
                                 e.what());
+        } catch (...) { // nothing leaves work() (docs/reliability.md)
+            if (d_logged.insert("unknown").second)
+                d_logger->error("burst synchroniser failed (an exception of unknown type); the samples of "
+                                "this call are dropped (shown once per kind)");
         }
         consume_each(ninput_items[0]);
         for (auto& r : res) {

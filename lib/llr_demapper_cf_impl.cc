@@ -6,14 +6,13 @@
  */
 
 #include "llr_demapper_cf_impl.h"
+#include "work_guard.h"
 #include <gnuradio/io_signature.h>
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <exception>
 #include <limits>
 #include <stdexcept>
-#include <typeinfo>
 
 namespace gr {
 namespace ddpm {
@@ -187,23 +186,7 @@ int llr_demapper_cf_impl::work(int noutput_items,
     try {
         return do_work(nsym, in, out);
     } catch (...) {
-        try {
-            std::string kind = "unknown", what = "an exception of unknown type";
-            try {
-                throw;
-            } catch (const std::exception& e) {
-                kind = typeid(e).name();
-                what = e.what();
-            } catch (...) {
-            }
-            std::fill(out, out + static_cast<size_t>(nsym) * k, 0.0f);
-            if (d_warned_errors.insert(kind).second)
-                d_logger->error("work() failed: {}; those LLRs are output as 0 and the stream goes on "
-                                "(this error is shown once per kind)",
-                                what);
-        } catch (...) {
-        }
-        return nsym * k;
+        return detail::zero_output_after_failure(out, nsym * k, nitems_written(0), d_warned_errors, d_logger);
     }
 }
 

@@ -132,6 +132,15 @@ std::vector<burst_result> receive(burst_sync& k, const std::vector<gr_complex>& 
     return out;
 }
 
+// simulate() -> a fresh burst_sync fed in chunks of random sizes (push_seed): its bursts
+std::vector<burst_result>
+run_link(const burst_format& fmt, const sim_link_cfg& L, int nbursts, size_t len, unsigned push_seed, sent& s)
+{
+    const auto rx = simulate(fmt, L, nbursts, len, s);
+    burst_sync k(fmt, SPS);
+    return receive(k, rx, push_seed);
+}
+
 int decoded(const burst_format& fmt, const std::vector<burst_result>& r, const sent& s)
 {
     int ok = 0;
@@ -200,9 +209,7 @@ BOOST_AUTO_TEST_CASE(t_burst_sync_detects_every_header_at_10db)
     L.cfo = 0.01 / SPS;
     L.seed = 11;
     sent s;
-    const auto rx = simulate(fmt, L, 30, 40, s);
-    burst_sync k(fmt, SPS);
-    const auto r = receive(k, rx, 3);
+    const auto r = run_link(fmt, L, 30, 40, 3, s);
     BOOST_REQUIRE_EQUAL(r.size(), size_t(30));
     for (size_t i = 0; i < r.size(); i++) {
         BOOST_CHECK_EQUAL(r[i].seq, i);
@@ -244,9 +251,7 @@ BOOST_AUTO_TEST_CASE(t_burst_sync_random_phase_no_ambiguity)
         L.phase = u(rng);
         L.seed = 100 + t;
         sent s;
-        const auto rx = simulate(fmt, L, 2, 64, s);
-        burst_sync k(fmt, SPS);
-        const auto r = receive(k, rx, t);
+        const auto r = run_link(fmt, L, 2, 64, t, s);
         ok += decoded(fmt, r, s);
         n += 2;
     }
@@ -263,9 +268,7 @@ BOOST_AUTO_TEST_CASE(t_burst_sync_cfo)
         L.phase = 0.7;
         L.seed = unsigned(1000 + fsym * 1000);
         sent s;
-        const auto rx = simulate(fmt, L, 4, 256, s);
-        burst_sync k(fmt, SPS);
-        const auto r = receive(k, rx, 4);
+        const auto r = run_link(fmt, L, 4, 256, 4, s);
         BOOST_REQUIRE_EQUAL(r.size(), size_t(4));
         BOOST_CHECK_EQUAL(decoded(fmt, r, s), 4);
         for (const auto& b : r) // CFO error std ~2e-4 cycles/symbol at 20 dB: 5e-4 / sps is > 2.5 sigma
@@ -283,9 +286,7 @@ BOOST_AUTO_TEST_CASE(t_burst_sync_multipath)
     L.taps = { gr_complex(1, 0), gr_complex(0, 0.3f), gr_complex(0.1f, 0) };
     L.seed = 77;
     sent s;
-    const auto rx = simulate(fmt, L, 6, 256, s);
-    burst_sync k(fmt, SPS);
-    const auto r = receive(k, rx, 5);
+    const auto r = run_link(fmt, L, 6, 256, 5, s);
     BOOST_REQUIRE_EQUAL(r.size(), size_t(6));
     BOOST_CHECK_EQUAL(decoded(fmt, r, s), 6);
     // the estimate holds the channel: main tap and the 0.3j echo one symbol later (times e^{j phase})
@@ -304,9 +305,7 @@ BOOST_AUTO_TEST_CASE(t_burst_sync_snr_estimate)
         L.seed = unsigned(snr * 10);
         L.phase = 0.3;
         sent s;
-        const auto rx = simulate(fmt, L, 21, 16, s);
-        burst_sync k(fmt, SPS);
-        auto r = receive(k, rx, 6);
+        auto r = run_link(fmt, L, 21, 16, 6, s);
         // at 8 dB a BPSK header bit fails with p = Q(sqrt(2 * 6.3)) = 2e-4: ~1 % of the headers
         if (snr < 10)
             BOOST_REQUIRE_GE(r.size(), size_t(18));
@@ -377,9 +376,7 @@ BOOST_AUTO_TEST_CASE(t_burst_sync_transmitter_iq_imbalance_and_pa)
         if (mode != 0)
             L.cubic = 0.05;
         sent s;
-        const auto rx = simulate(fmt, L, 6, 256, s);
-        burst_sync k(fmt, SPS);
-        const auto r = receive(k, rx, 40 + mode);
+        const auto r = run_link(fmt, L, 6, 256, 40 + mode, s);
         BOOST_REQUIRE_EQUAL(r.size(), size_t(6));
         BOOST_CHECK_EQUAL(decoded(fmt, r, s), 6);
         for (const auto& b : r) {
@@ -404,9 +401,7 @@ BOOST_AUTO_TEST_CASE(t_burst_sync_bpsk_image_is_a_gain)
     L.iq_image = gr_complex(0.0299f, -0.0262f);
     L.seed = 606;
     sent s;
-    const auto rx = simulate(fmt, L, 6, 64, s);
-    burst_sync k(fmt, SPS);
-    const auto r = receive(k, rx, 60);
+    const auto r = run_link(fmt, L, 6, 64, 60, s);
     BOOST_REQUIRE_EQUAL(r.size(), size_t(6));
     BOOST_CHECK_EQUAL(decoded(fmt, r, s), 6);
     for (const auto& b : r)
@@ -425,9 +420,7 @@ BOOST_AUTO_TEST_CASE(t_burst_sync_phase_noise_between_pilots)
     L.phase = 0.9;
     L.seed = 505;
     sent s;
-    const auto rx = simulate(fmt, L, 8, 256, s);
-    burst_sync k(fmt, SPS);
-    const auto r = receive(k, rx, 50);
+    const auto r = run_link(fmt, L, 8, 256, 50, s);
     BOOST_REQUIRE_EQUAL(r.size(), size_t(8));
     BOOST_CHECK_EQUAL(decoded(fmt, r, s), 8);
     int tracked = 0;
@@ -450,9 +443,7 @@ BOOST_AUTO_TEST_CASE(t_burst_sync_clean_link_stays_linear)
     L.taps = { gr_complex(1, 0), gr_complex(0, 0.3f), gr_complex(0.1f, 0) };
     L.seed = 404;
     sent s;
-    const auto rx = simulate(fmt, L, 40, 256, s);
-    burst_sync k(fmt, SPS);
-    const auto r = receive(k, rx, 41);
+    const auto r = run_link(fmt, L, 40, 256, 41, s);
     BOOST_REQUIRE_GE(r.size(), size_t(39));
     int wl = 0, pa = 0, pn = 0;
     for (const auto& b : r) {

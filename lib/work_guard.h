@@ -22,11 +22,12 @@ namespace ddpm {
 namespace detail {
 
 /*!
- * Call from inside a catch block of work(): zero the \p n output items, log the exception being handled
- * unless one of its kind (its dynamic type) was logged before (\p logged remembers the kinds), and return
- * \p n (the items produced). Never throws.
+ * Call from inside a catch block of work(): zero the \p n output items (any item type: gr_complex, float, ...),
+ * log the exception being handled unless one of its kind (its dynamic type) was logged before (\p logged
+ * remembers the kinds), and return \p n (the items produced). Never throws.
  */
-inline int zero_output_after_failure(gr_complex* out,
+template <typename T>
+inline int zero_output_after_failure(T* out,
                                      int n,
                                      uint64_t first_item,
                                      std::set<std::string>& logged,
@@ -41,7 +42,7 @@ inline int zero_output_after_failure(gr_complex* out,
             what = e.what();
         } catch (...) {
         }
-        std::fill(out, out + n, gr_complex(0.0f, 0.0f));
+        std::fill(out, out + n, T{});
         if (logged.insert(kind).second)
             logger->error("work() failed between items {} and {}: {}; those items are output as 0 and the "
                           "stream goes on (this error is shown once per kind)",

@@ -200,14 +200,8 @@ def build_onnx(weights, meta):
 
 def save_model(path, weights, meta):
     """Write the model file atomically (directories created). Returns path."""
-    model = build_onnx(weights, meta)
-    d = os.path.dirname(os.path.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(model.SerializeToString())
-    os.replace(tmp, path)
-    return path
+    from gnuradio.ddpm.modelfile.writer import write_atomic
+    return write_atomic(path, build_onnx(weights, meta))
 
 
 def load_model(path):

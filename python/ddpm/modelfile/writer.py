@@ -48,6 +48,18 @@ def git_commit():
     return "unknown"
 
 
+def write_atomic(path, model):
+    """Write the ONNX ``model`` (onnx.ModelProto) to ``path`` atomically (through path + ".tmp", directories
+    created): a reader never sees half a model file. Returns path."""
+    d = os.path.dirname(os.path.abspath(path))
+    os.makedirs(d, exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(model.SerializeToString())
+    os.replace(tmp, path)
+    return path
+
+
 def build_model(weights, T, metadata):
     """Build the ONNX ModelProto.
 
@@ -146,11 +158,5 @@ def export_onnx(path, weights, betas, *, schedule, dataset, dataset_params=None,
         meta["ddpm.final_loss"] = repr(float(final_loss))
     if extra_metadata:
         meta.update({str(k): str(v) for k, v in extra_metadata.items()})
-    model = build_model(weights, T, meta)
-    d = os.path.dirname(os.path.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(model.SerializeToString())
-    os.replace(tmp, path)
+    write_atomic(path, build_model(weights, T, meta))
     return meta

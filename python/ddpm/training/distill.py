@@ -31,9 +31,7 @@ any function of the observation, so the cross term vanishes); where it is not (1
 the measured gap differs from the prediction (docs/kernel.md, "Fast receiver").
 """
 import copy
-import math
 import os
-import sys
 import time
 from dataclasses import dataclass, field
 
@@ -41,7 +39,7 @@ import numpy as np
 
 from gnuradio.ddpm.modelfile import schedule as sched
 from gnuradio.ddpm.modelfile.reader import load_model
-from gnuradio.ddpm.training.optim import cosine_lr, optimiser_step
+from gnuradio.ddpm.training.optim import LossLog, cosine_lr, optimiser_step
 
 __all__ = ["DistillConfig", "DistillResult", "DistillError", "noise_cells", "prune_init", "distill",
            "distill_and_export", "teacher_path", "run", "SNR_RANGE_DB"]
@@ -279,13 +277,7 @@ def distill(teacher_path, cfg=None, progress=True, desc=None):
     for p in ema.parameters():
         p.requires_grad_(False)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
-    losses = np.empty(cfg.steps, dtype=np.float32)
-    run_loss = None
-    bar = None
-    if progress:
-        from tqdm import tqdm
-        bar = tqdm(total=cfg.steps, desc=desc or "distil", unit="step", leave=True, file=sys.stderr,
-                   mininterval=0.5)
+    log = LossLog(cfg.steps, "distillation", progress, desc or "distil", ".2e")
     t0 = time.perf_counter()
     for step in range(cfg.steps):
         # cosine decay from lr to lr * lr_final_ratio (the trainer's recipe, docs/training.md)
@@ -293,21 +285,12 @@ def distill(teacher_path, cfg=None, progress=True, desc=None):
         idx = torch.from_numpy(rng.integers(0, pt.shape[0], size=cfg.batch))
         xt, tt, target = px[idx], pt[idx], pe[idx]
         loss = (w[tt] * ((net(xt, tt) - target) ** 2).sum(dim=1)).mean()
-        lv = optimiser_step(opt, net, ema, loss, lr, cfg.clip, step, cfg.ema_decay)
-        if not math.isfinite(lv):
-            raise FloatingPointError(f"distillation diverged at step {step} (loss {lv})")
-        losses[step] = lv
-        run_loss = lv if run_loss is None else 0.99 * run_loss + 0.01 * lv
-        if bar is not None:
-            bar.update(1)
-            if step % 50 == 0 or step == cfg.steps - 1:
-                bar.set_postfix(loss=f"{run_loss:.2e}", lr=f"{lr:.1e}", refresh=False)
-    if bar is not None:
-        bar.close()
+        log.add(step, optimiser_step(opt, net, ema, loss, lr, cfg.clip, step, cfg.ema_decay), lr)
+    log.close()
     ema.eval()
     rel = _rel_gap(ema, tnet, inputs, 2048, rng, torch, mse_t)
     return DistillResult(net=ema, teacher=teacher, betas=np.array(teacher.betas, dtype=np.float64),
-                         mse_teacher=mse_t, rel_gap=rel, final_loss=float(run_loss), losses=losses,
+                         mse_teacher=mse_t, rel_gap=rel, final_loss=float(log.run), losses=log.losses,
                          seconds=time.perf_counter() - t0, config=cfg)
 
 

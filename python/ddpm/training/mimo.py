@@ -31,7 +31,7 @@ from gnuradio.ddpm.mimo import channels as chan
 from gnuradio.ddpm.mimo import estimators as est
 from gnuradio.ddpm.mimo.model import ARCH, MimoModel, real_form, save_model, wiener_basis
 from gnuradio.ddpm.mimo.sampler import DiffusionEstimator
-from gnuradio.ddpm.training.optim import cosine_lr, optimiser_step
+from gnuradio.ddpm.training.optim import LossLog, cosine_lr, optimiser_step
 
 __all__ = ["MimoTrainConfig", "MimoNet", "train_denoiser", "train_supervised", "choose_sampler", "export", "main"]
 
@@ -176,15 +176,14 @@ def _loop(cfg, net, batch_fn, steps, desc, progress):
     for p in ema.parameters():
         p.requires_grad_(False)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
-    run = ratio = None
+    log = LossLog(steps, f"{desc}: training")
+    ratio = None
     t0 = time.perf_counter()
     for step in range(int(steps)):
         lr = cosine_lr(cfg.lr, cfg.lr_final_ratio, step, steps)
         loss, r = batch_fn(step)
-        lv = optimiser_step(opt, net, ema, loss, lr, 1.0, step, cfg.ema)
-        if not math.isfinite(lv):
-            raise FloatingPointError(f"{desc}: training diverged at step {step}")
-        run = lv if run is None else 0.99 * run + 0.01 * lv
+        log.add(step, optimiser_step(opt, net, ema, loss, lr, 1.0, step, cfg.ema), lr)
+        run = log.run
         if r is not None:
             ratio = r if ratio is None else 0.99 * ratio + 0.01 * r
         if progress and (step % 500 == 0 or step == steps - 1):

@@ -27,7 +27,7 @@ from gnuradio.ddpm.modelfile import schedule as sched
 from gnuradio.ddpm.training.capture import describe as describe_capture
 from gnuradio.ddpm.training.datasets import DatasetError, make_dataset
 from gnuradio.ddpm.training.distill import DistillError
-from gnuradio.ddpm.training.optim import cosine_lr, optimiser_step
+from gnuradio.ddpm.training.optim import LossLog, cosine_lr, optimiser_step
 
 __all__ = ["TrainConfig", "TrainResult", "train", "train_and_export", "SHIPPED", "main"]
 
@@ -86,13 +86,7 @@ def train(dataset, cfg=None, progress=True, desc=None):
     gen = torch.Generator().manual_seed(cfg.seed + 0x5EED)
 
     half = cfg.batch // 2
-    losses = np.empty(cfg.steps, dtype=np.float32)
-    run_loss = None
-    bar = None
-    if progress:
-        from tqdm import tqdm
-        bar = tqdm(total=cfg.steps, desc=desc or "train", unit="step", leave=True, file=sys.stderr,
-                   mininterval=0.5)
+    log = LossLog(cfg.steps, "training", progress, desc or "train", ".4f")
     t0 = time.perf_counter()
     for step in range(cfg.steps):
         lr = cosine_lr(cfg.lr, cfg.lr_final_ratio, step, cfg.steps)
@@ -103,19 +97,10 @@ def train(dataset, cfg=None, progress=True, desc=None):
         a = abar[t].unsqueeze(1)
         xt = sched.q_sample(x0, eps, a)
         loss = ((eps - net(xt, t)) ** 2).sum(dim=1).mean()
-        lv = optimiser_step(opt, net, ema, loss, lr, cfg.clip, step, cfg.ema_decay)
-        if not math.isfinite(lv):
-            raise FloatingPointError(f"training diverged at step {step} (loss {lv})")
-        losses[step] = lv
-        run_loss = lv if run_loss is None else 0.99 * run_loss + 0.01 * lv
-        if bar is not None:
-            bar.update(1)
-            if step % 50 == 0 or step == cfg.steps - 1:
-                bar.set_postfix(loss=f"{run_loss:.4f}", lr=f"{lr:.1e}", refresh=False)
-    if bar is not None:
-        bar.close()
+        log.add(step, optimiser_step(opt, net, ema, loss, lr, cfg.clip, step, cfg.ema_decay), lr)
+    log.close()
     ema.eval()
-    return TrainResult(net=ema, betas=betas, final_loss=float(run_loss), losses=losses,
+    return TrainResult(net=ema, betas=betas, final_loss=float(log.run), losses=log.losses,
                        seconds=time.perf_counter() - t0, steps=cfg.steps, config=cfg)
 
 
