@@ -379,6 +379,8 @@ def main(argv=None):
     ap.add_argument("--mse", action="store_true",
                     help="instead: MSE of the denoised vs the equalised symbols at 16 dB (P0 or the first --profiles)")
     args = ap.parse_args(argv)
+    if args.load < 0 or args.packets < 1 or args.chunk < 1:
+        ap.error("--load must be >= 0, --packets and --chunk >= 1")
     if args.floor:
         return floors(args.packets, args.seed)
     if args.mse:
